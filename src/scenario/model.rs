@@ -1,0 +1,272 @@
+//! The validated scenario: what the simulator reads.
+//!
+//! These types are built once from the YAML file (see `raw.rs` and
+//! `validate.rs`) and cannot hold an invalid value: every probability is in
+//! [0, 1], every count is at least 1 where it must be, every distribution has
+//! sensible parameters. The engine never sees raw YAML.
+//!
+//! Units inside: durations are [`Duration`] (integer ms) or, inside a
+//! [`Dist`], float milliseconds; percents are fractions (25% = 0.25); CPU is
+//! millicores; memory is bytes.
+
+use crate::sim::time::Duration;
+
+/// One scenario file, resolved and validated, every default filled in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub service: Service,
+    pub cluster: Cluster,
+    pub traffic: Traffic,
+    pub slo: Slo,
+    pub release: Release,
+    pub observability: Observability,
+    pub strategies: Vec<Strategy>,
+    pub monte_carlo: MonteCarlo,
+}
+
+/// The deployed service: its pods and how they start, probe and stop.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Service {
+    /// `spec.replicas` (≥ 1).
+    pub replicas: u32,
+    /// Share of requests a healthy version fails anyway (noise for checks).
+    pub baseline_error_rate: f64,
+    pub pod: PodSpec,
+    pub startup: Startup,
+    /// `None`: the pod is in the endpoints as soon as its container starts.
+    pub readiness_probe: Option<Probe>,
+    /// `None`: a hung pod is never restarted.
+    pub liveness_probe: Option<Probe>,
+    pub termination_grace_period: Duration,
+    pub image: Image,
+    /// Latency of a healthy request, in ms (default lognormal median 50ms, p95 250ms).
+    pub latency: Dist,
+}
+
+/// Per-pod resource requests and serving capacity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PodSpec {
+    pub cpu_millis: u64,
+    pub memory_bytes: u64,
+    /// Requests per second one Ready pod serves before it overloads (> 0).
+    pub capacity_rps: f64,
+}
+
+/// Start-up time distributions, in ms.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Startup {
+    /// Image pull on a node that does not have the image yet.
+    pub image_pull: Dist,
+    /// Container start → the application can serve.
+    pub boot: Dist,
+}
+
+/// A Kubernetes probe (readiness or liveness), Kubernetes defaults applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Probe {
+    pub initial_delay: Duration,
+    pub period: Duration,
+    pub success_threshold: u32,
+    pub failure_threshold: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Image {
+    pub tag: String,
+    pub mutable: bool,
+}
+
+/// Requests of cpu (millicores) and memory (bytes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Resources {
+    pub cpu_millis: u64,
+    pub memory_bytes: u64,
+}
+
+/// The nodes the service runs on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cluster {
+    /// Nodes at the start (≥ 1).
+    pub nodes: u32,
+    pub node_allocatable: Resources,
+    /// Already requested by everything else, spread evenly over the nodes.
+    pub other_workloads: Resources,
+    pub autoscaler: Option<Autoscaler>,
+    pub pricing: Pricing,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Autoscaler {
+    pub max_nodes: u32,
+    /// Time to provision a node, in ms.
+    pub provision_time: Dist,
+}
+
+/// Prices per hour (default: GCE N2 us-central1, CALIBRATION §8).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pricing {
+    pub cpu_hour: f64,
+    pub memory_gib_hour: f64,
+}
+
+/// Demand on the service.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Traffic {
+    /// Mean requests per second over a day (≥ 0).
+    pub rps: f64,
+    /// Distinct active users (≥ 1).
+    pub users: f64,
+    pub pattern: Pattern,
+    /// Per-user (cookie/header) routing instead of per-request routing.
+    pub sticky_sessions: bool,
+}
+
+/// How demand varies over the day.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Pattern {
+    Constant,
+    /// rps(t) = rps·(1 + a·cos(2π(t − peakAt)/24h)), a = (k − 1)/(k + 1),
+    /// k = `peak_to_trough` (≥ 1), so the daily mean stays `rps`.
+    Diurnal { peak_to_trough: f64, peak_at: Duration },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slo {
+    /// Target availability, e.g. 0.999.
+    pub availability: f64,
+    /// SLO window (error budget period), e.g. 30d.
+    pub window: Duration,
+    /// Requests slower than this count as failed (default 1s).
+    pub latency_threshold: Duration,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Release {
+    /// Probability that a release carries a defect.
+    pub defect_probability: f64,
+    /// Mixture of defects, by weight (non-empty when `defect_probability > 0`).
+    pub defects: Vec<DefectSpec>,
+    /// Time of day the rollout starts (matters for diurnal traffic; default 10h).
+    pub start_at: Duration,
+    /// Time to rebuild and push a fixed image when undo cannot help (default 30m).
+    pub rebuild_time: Dist,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DefectSpec {
+    /// Relative weight in the mixture (> 0).
+    pub weight: f64,
+    pub kind: DefectKind,
+}
+
+/// What is wrong with a bad release; severities are drawn per trial.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DefectKind {
+    /// New pods never pass readiness (crash loop).
+    CrashOnStart,
+    /// New pods fail this share of requests (fraction).
+    ErrorRate { error_rate: Dist },
+    /// New pods add this many ms to every request.
+    Latency { added_ms: Dist },
+    /// Each new pod hangs this long (ms) after its container starts.
+    DelayedCrash { after: Dist },
+    /// Only a share of users (fraction) hit the broken path, which fails at `error_rate`.
+    Segment { affected_share: Dist, error_rate: Dist },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observability {
+    /// Metrics and alerts exist.
+    pub metrics: bool,
+    pub alerting: Alerting,
+    pub human_response: HumanResponse,
+    pub user_reports: UserReports,
+}
+
+/// SRE Workbook multiwindow burn-rate page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alerting {
+    /// Burn rate both windows must exceed (default 14.4).
+    pub burn_rate_threshold: f64,
+    /// Long window (default 1h).
+    pub window: Duration,
+    /// Short window (default window / 12).
+    pub short_window: Duration,
+    /// How often the rule is evaluated (default 1m, as Prometheus rules).
+    pub evaluation_interval: Duration,
+}
+
+/// Time from a page to action, in ms.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HumanResponse {
+    pub ack: Dist,
+    pub decide: Dist,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserReports {
+    /// Defect onset → a user report reaches the team, in ms.
+    pub delay: Dist,
+}
+
+/// One strategy to compare.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Strategy {
+    /// Unique name within the scenario.
+    pub name: String,
+    pub kind: StrategyKind,
+    /// `minReadySeconds` (default 0).
+    pub min_ready: Duration,
+    /// `progressDeadlineSeconds` (default 600s).
+    pub progress_deadline: Duration,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StrategyKind {
+    Recreate,
+    RollingUpdate {
+        max_surge: IntOrPercent,
+        max_unavailable: IntOrPercent,
+    },
+}
+
+impl StrategyKind {
+    /// The `type:` string as written in a scenario.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            StrategyKind::Recreate => "Recreate",
+            StrategyKind::RollingUpdate { .. } => "RollingUpdate",
+        }
+    }
+}
+
+/// Kubernetes `IntOrString` for maxSurge / maxUnavailable.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum IntOrPercent {
+    Int(u32),
+    /// Whole percent, e.g. 25 for "25%".
+    Percent(u32),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MonteCarlo {
+    /// Trials per strategy (≥ 1).
+    pub runs: u64,
+    pub seed: u64,
+    /// How long after the rollout a defect can still be found (default 24h).
+    pub horizon: Duration,
+}
+
+/// A distribution of a non-negative quantity, in the unit of its key
+/// (ms for durations, fraction for percents).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Dist {
+    Fixed(f64),
+    Uniform { min: f64, max: f64 },
+    Exponential { mean: f64 },
+    /// Parameterised by what people estimate; `mu`/`sigma` derived once.
+    LogNormal { median: f64, p95: f64, mu: f64, sigma: f64 },
+    Empirical(Vec<f64>),
+}

@@ -1,0 +1,204 @@
+//! A generic priority queue of events and the loop that drains it.
+//!
+//! Events are keyed by (time, sequence number). The sequence number is the
+//! insertion order: two events due at the same millisecond are handled in the
+//! order they were scheduled (FIFO), so a trial is deterministic without ever
+//! comparing floats or relying on the heap's internal order.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use super::time::{Duration, SimTime};
+
+struct Entry<E> {
+    at: SimTime,
+    seq: u64,
+    event: E,
+}
+
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.at == other.at && self.seq == other.seq
+    }
+}
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Entry<E> {
+    /// Reversed: `BinaryHeap` is a max-heap and we want the earliest first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+/// Pending events ordered by (time, insertion order).
+pub struct EventQueue<E> {
+    heap: BinaryHeap<Entry<E>>,
+    next_seq: u64,
+}
+
+impl<E> Default for EventQueue<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> EventQueue<E> {
+    /// An empty queue.
+    pub fn new() -> Self {
+        EventQueue {
+            heap: BinaryHeap::with_capacity(64),
+            next_seq: 0,
+        }
+    }
+
+    /// Schedules `event` at `at`.
+    pub fn push(&mut self, at: SimTime, event: E) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Entry { at, seq, event });
+    }
+
+    /// Removes and returns the earliest event.
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.heap.pop().map(|e| (e.at, e.event))
+    }
+
+    /// Time of the earliest event, if any.
+    pub fn peek_time(&self) -> Option<SimTime> {
+        self.heap.peek().map(|e| e.at)
+    }
+
+    /// Number of pending events.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// True when nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    /// Drops every pending event, keeping the allocation.
+    pub fn clear(&mut self) {
+        self.heap.clear();
+        self.next_seq = 0;
+    }
+}
+
+/// What a model may do while it handles an event: read the clock, schedule
+/// more events, stop the run. Models never touch the queue directly.
+pub struct Context<'q, E> {
+    now: SimTime,
+    queue: &'q mut EventQueue<E>,
+    stop: bool,
+}
+
+impl<E> Context<'_, E> {
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Schedules `event` after `delay`.
+    pub fn schedule_in(&mut self, delay: Duration, event: E) {
+        self.queue.push(self.now + delay, event);
+    }
+
+    /// Schedules `event` at `at` (clamped to now: the past cannot be scheduled).
+    pub fn schedule_at(&mut self, at: SimTime, event: E) {
+        self.queue.push(at.max(self.now), event);
+    }
+
+    /// Ends the run after this event.
+    pub fn stop(&mut self) {
+        self.stop = true;
+    }
+}
+
+/// A model driven by the event loop.
+pub trait Model {
+    /// The model's event type.
+    type Event;
+    /// Reacts to one event at `ctx.now()`.
+    fn handle(&mut self, event: Self::Event, ctx: &mut Context<'_, Self::Event>);
+}
+
+/// Runs `model` until the queue is empty, the model stops, or `until` passes.
+/// Returns the time of the last event handled (or `until` if the queue still
+/// held later events).
+pub fn run<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, until: SimTime) -> SimTime {
+    let mut now = SimTime::ZERO;
+    while let Some(at) = queue.peek_time() {
+        if at > until {
+            return until;
+        }
+        let Some((at, event)) = queue.pop() else { break };
+        now = at;
+        let mut ctx = Context {
+            now,
+            queue,
+            stop: false,
+        };
+        model.handle(event, &mut ctx);
+        if ctx.stop {
+            break;
+        }
+    }
+    now
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Recorder {
+        seen: Vec<(u64, u32)>,
+    }
+
+    impl Model for Recorder {
+        type Event = u32;
+        fn handle(&mut self, event: u32, ctx: &mut Context<'_, u32>) {
+            self.seen.push((ctx.now().0, event));
+            if event == 1 {
+                // Scheduled now, due now: runs after the events already due now.
+                ctx.schedule_in(Duration::ZERO, 10);
+                ctx.schedule_at(SimTime(1), 11); // the past is clamped to now
+            }
+            if event == 99 {
+                ctx.stop();
+            }
+        }
+    }
+
+    #[test]
+    fn ties_are_fifo_and_time_orders_the_rest() {
+        let mut q = EventQueue::new();
+        q.push(SimTime(5), 3);
+        q.push(SimTime(2), 1);
+        q.push(SimTime(2), 2);
+        q.push(SimTime(7), 99);
+        q.push(SimTime(8), 100);
+        let mut m = Recorder { seen: vec![] };
+        let end = run(&mut m, &mut q, SimTime(1000));
+        assert_eq!(
+            m.seen,
+            vec![(2, 1), (2, 2), (2, 10), (2, 11), (5, 3), (7, 99)]
+        );
+        assert_eq!(end, SimTime(7));
+        assert_eq!(q.len(), 1, "stop leaves later events pending");
+    }
+
+    #[test]
+    fn run_stops_at_the_horizon() {
+        let mut q = EventQueue::new();
+        q.push(SimTime(5), 3);
+        q.push(SimTime(50), 4);
+        let mut m = Recorder { seen: vec![] };
+        assert_eq!(run(&mut m, &mut q, SimTime(10)), SimTime(10));
+        assert_eq!(m.seen, vec![(5, 3)]);
+    }
+}
