@@ -3,5 +3,12 @@
 //! how releases go wrong and how the team notices; deploysim runs thousands of
 //! rollouts per strategy and reports blast radius, recovery time and cost.
 
+pub mod cluster;
+pub mod detect;
+pub mod montecarlo;
 pub mod scenario;
 pub mod sim;
+pub mod stats;
+pub mod strategy;
+pub mod traffic;
+pub mod trial;

@@ -1,0 +1,201 @@
+//! How a bad release is noticed: SLO burn-rate alerts on the service's error
+//! ratio, user reports, and the progress deadline (in the trial driver).
+//!
+//! The alert is the SRE Workbook's multiwindow page: it fires at a rule
+//! evaluation when the error ratio over both the long and the short window
+//! exceeds `burnRateThreshold × (1 − SLO)`. Rules are evaluated on a fixed
+//! grid (Prometheus' evaluation interval), but the simulator does not tick
+//! through it: after every change of routing it predicts the first grid
+//! point at which the rule would fire if nothing else changed, and checks
+//! only there (exactly, from the accumulated log).
+
+use crate::scenario::Alerting;
+use crate::sim::{Duration, SimTime};
+use crate::traffic::Demand;
+
+/// Cumulative requests and errors seen by the service, with the burn-rate rule.
+#[derive(Clone, Debug, Default)]
+pub struct BurnAlert {
+    /// (time, cumulative requests, cumulative errors), increasing in time.
+    log: Vec<(SimTime, f64, f64)>,
+    /// Request rate and error ratio before the rollout (the pre-history).
+    rate0: f64,
+    ratio0: f64,
+    /// Error ratio above which the rule fires.
+    threshold: f64,
+    long: Duration,
+    short: Duration,
+    every: Duration,
+}
+
+impl BurnAlert {
+    /// Resets for a trial: before t = 0 the service ran at `rate0` rps with
+    /// error ratio `ratio0`.
+    pub fn reset(&mut self, rule: &Alerting, availability: f64, rate0: f64, ratio0: f64) {
+        self.log.clear();
+        self.log.push((SimTime::ZERO, 0.0, 0.0));
+        self.rate0 = rate0;
+        self.ratio0 = ratio0;
+        self.threshold = rule.burn_rate_threshold * (1.0 - availability);
+        self.long = rule.window;
+        self.short = rule.short_window;
+        self.every = rule.evaluation_interval.max(Duration(1));
+    }
+
+    /// Error ratio above which the rule fires.
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    /// Records `requests` and `errors` served over (last logged time, `t`].
+    pub fn record(&mut self, t: SimTime, requests: f64, errors: f64) {
+        let &(t0, r, e) = self.log.last().expect("log starts with t = 0");
+        if t == t0 {
+            let last = self.log.last_mut().expect("non-empty");
+            last.1 += requests;
+            last.2 += errors;
+        } else {
+            self.log.push((t, r + requests, e + errors));
+        }
+    }
+
+    /// Cumulative (requests, errors) at `t` (negative seconds for the past),
+    /// interpolated linearly inside a logged interval.
+    fn cumulative(&self, t_ms: i64) -> (f64, f64) {
+        if t_ms <= 0 {
+            let s = t_ms as f64 / 1000.0;
+            return (self.rate0 * s, self.rate0 * self.ratio0 * s);
+        }
+        let t = SimTime(t_ms as u64);
+        let i = self.log.partition_point(|&(at, _, _)| at < t);
+        if i >= self.log.len() {
+            let &(_, r, e) = self.log.last().expect("non-empty");
+            return (r, e);
+        }
+        let (t1, r1, e1) = self.log[i];
+        if t1 == t || i == 0 {
+            return (r1, e1);
+        }
+        let (t0, r0, e0) = self.log[i - 1];
+        let f = (t.0 - t0.0) as f64 / (t1.0 - t0.0) as f64;
+        (r0 + f * (r1 - r0), e0 + f * (e1 - e0))
+    }
+
+    fn ratio(&self, at: i64, window: Duration, now_cum: (f64, f64)) -> f64 {
+        let (r0, e0) = self.cumulative(at - window.0 as i64);
+        let (r, e) = (now_cum.0 - r0, now_cum.1 - e0);
+        if r <= 0.0 { 0.0 } else { e / r }
+    }
+
+    /// Whether the rule fires at `t` (everything up to `t` must be recorded).
+    pub fn firing(&self, t: SimTime) -> bool {
+        let now = self.cumulative(t.0 as i64);
+        self.ratio(t.0 as i64, self.long, now) > self.threshold
+            && self.ratio(t.0 as i64, self.short, now) > self.threshold
+    }
+
+    /// The first evaluation at or after `now` at which the rule would fire if
+    /// the service kept serving error ratio `ratio_now` from here on; `None`
+    /// if it would not fire within one long window.
+    pub fn predict(&self, now: SimTime, ratio_now: f64, demand: &Demand) -> Option<SimTime> {
+        let current = self.cumulative(now.0 as i64);
+        let short_now = self.ratio(now.0 as i64, self.short, current);
+        if ratio_now <= self.threshold && short_now <= self.threshold {
+            return None; // the short window cannot climb above the threshold
+        }
+        let every = self.every.0;
+        let first = now.0.div_ceil(every) * every;
+        let last = now.0 + self.long.0 + every;
+        let mut t = first;
+        while t <= last {
+            let ahead = demand.requests(now, SimTime(t));
+            let cum = (current.0 + ahead, current.1 + ahead * ratio_now);
+            let long = self.ratio_ahead(now, t, self.long, cum, current, ratio_now, demand);
+            let short = self.ratio_ahead(now, t, self.short, cum, current, ratio_now, demand);
+            if long > self.threshold && short > self.threshold {
+                return Some(SimTime(t));
+            }
+            t += every;
+        }
+        None
+    }
+
+    /// Window ratio at future time `t` under the constant-ratio assumption.
+    #[allow(clippy::too_many_arguments)]
+    fn ratio_ahead(
+        &self,
+        now: SimTime,
+        t: u64,
+        window: Duration,
+        cum: (f64, f64),
+        current: (f64, f64),
+        ratio_now: f64,
+        demand: &Demand,
+    ) -> f64 {
+        let start = t as i64 - window.0 as i64;
+        let (r0, e0) = if start <= now.0 as i64 {
+            self.cumulative(start)
+        } else {
+            let ahead = demand.requests(now, SimTime(start as u64));
+            (current.0 + ahead, current.1 + ahead * ratio_now)
+        };
+        let r = cum.0 - r0;
+        if r <= 0.0 { 0.0 } else { (cum.1 - e0) / r }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule() -> Alerting {
+        Alerting {
+            burn_rate_threshold: 14.4,
+            window: Duration::from_secs(3600),
+            short_window: Duration::from_secs(300),
+            evaluation_interval: Duration::from_secs(60),
+        }
+    }
+
+    /// CALIBRATION §6: a step to error ratio e trips the 1h rule after about
+    /// 60 min × 1.44% / e (99.9% SLO): ~52 s at 100%, ~8.6 min at 10%.
+    #[test]
+    fn step_to_error_ratio_fires_when_the_long_window_fills() {
+        for (e, expect_s) in [(1.0, 60.0), (0.10, 540.0), (0.05, 1080.0)] {
+            let d = Demand::constant(100.0);
+            let mut a = BurnAlert::default();
+            a.reset(&rule(), 0.999, 100.0, 0.0);
+            let at = a.predict(SimTime::ZERO, e, &d).expect("fires");
+            // Exact: long window ratio = e·t/3600 > 0.0144 → t > 51.84 s / e·… on a 60 s grid.
+            let exact = (0.0144 * 3600.0 / e / 60.0).floor() * 60.0 + 60.0;
+            assert_eq!(at.as_secs_f64(), exact);
+            assert!((at.as_secs_f64() - expect_s).abs() <= 60.0);
+            // And the exact check agrees once the traffic is recorded.
+            a.record(at, 100.0 * at.as_secs_f64(), 100.0 * at.as_secs_f64() * e);
+            assert!(a.firing(at));
+        }
+    }
+
+    #[test]
+    fn below_threshold_never_fires() {
+        let d = Demand::constant(100.0);
+        let mut a = BurnAlert::default();
+        a.reset(&rule(), 0.999, 100.0, 0.002);
+        assert_eq!(a.predict(SimTime::ZERO, 0.01, &d), None);
+        a.record(SimTime(3_600_000), 360_000.0, 3_600.0);
+        assert!(!a.firing(SimTime(3_600_000)));
+    }
+
+    #[test]
+    fn short_window_resets_after_errors_stop() {
+        // 10 minutes at 100% errors, then clean: the short window clears after 5 min.
+        let d = Demand::constant(10.0);
+        let mut a = BurnAlert::default();
+        a.reset(&rule(), 0.999, 10.0, 0.0);
+        a.record(SimTime(600_000), 6000.0, 6000.0);
+        assert!(a.firing(SimTime(600_000)));
+        a.record(SimTime(1_000_000), 4000.0, 0.0);
+        assert!(!a.firing(SimTime(1_000_000)));
+        assert_eq!(a.predict(SimTime(1_000_000), 0.0, &d), None);
+    }
+}

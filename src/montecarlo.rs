@@ -1,0 +1,295 @@
+//! Trials in parallel with common random numbers.
+//!
+//! Trial i draws its release once; every strategy then meets that release
+//! with the same start-up times (in pod-creation order), the same human
+//! delays and the same user-report delay. Each purpose has its own ChaCha8
+//! stream derived from (seed, trial, purpose), so a trial's numbers do not
+//! depend on which thread runs it or in which order.
+//!
+//! Trials are grouped in fixed-size chunks; each chunk's statistics are
+//! merged exactly (see `stats`), so the summary is identical for any number
+//! of threads. Per-trial rows, when wanted, are handed to a sink in trial
+//! order, a batch of chunks at a time: memory stays flat in the number of
+//! trials.
+
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+use rayon::prelude::*;
+
+use crate::scenario::{Scenario, Strategy};
+use crate::stats::{Stat, Summary};
+use crate::trial::{METRIC_NAMES, Outcome, ReleaseDraw, TrialResult, TrialStreams, World};
+
+/// Random-stream purposes (the low bits of a ChaCha stream id).
+#[derive(Clone, Copy, Debug)]
+#[repr(u64)]
+pub enum Purpose {
+    Release = 0,
+    Startup = 1,
+    Human = 2,
+    Reports = 3,
+}
+
+/// The stream for `purpose` of trial `trial`.
+pub fn stream(seed: u64, trial: u64, purpose: Purpose) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream((trial << 8) | purpose as u64);
+    rng
+}
+
+/// The release of trial `trial` (the same for every strategy).
+pub fn release_of(sc: &Scenario, seed: u64, trial: u64) -> ReleaseDraw {
+    ReleaseDraw::draw(sc, &mut stream(seed, trial, Purpose::Release))
+}
+
+/// The per-strategy streams of trial `trial`: fresh copies for each strategy,
+/// which is what makes the numbers common.
+pub fn streams_of(sc: &Scenario, seed: u64, trial: u64) -> TrialStreams {
+    let mut reports = stream(seed, trial, Purpose::Reports);
+    let delay = sc.observability.user_reports.delay.sample(&mut reports);
+    TrialStreams {
+        startup: stream(seed, trial, Purpose::Startup),
+        human: stream(seed, trial, Purpose::Human),
+        report_delay_ms: crate::sim::Duration::from_millis_f64(delay).as_millis(),
+    }
+}
+
+/// Runs trial `trial` of one strategy.
+pub fn run_trial(
+    world: &mut World<'_>,
+    sc: &Scenario,
+    seed: u64,
+    trial: u64,
+) -> (ReleaseDraw, TrialResult) {
+    let release = release_of(sc, seed, trial);
+    let result = world.run(&release, streams_of(sc, seed, trial));
+    (release, result)
+}
+
+/// The numeric keys of a trial, with the resolution kept for each.
+const METRIC_SCALES: [f64; 12] = [1e3, 1e3, 1e9, 1e6, 1e3, 1e3, 1e3, 1e3, 1e3, 1e6, 1e6, 1e3];
+
+/// Statistics of one strategy: over all trials and over bad releases.
+#[derive(Clone, Debug)]
+pub struct StrategyStats {
+    pub all: Vec<Stat>,
+    pub given_bad: Vec<Stat>,
+    pub outcomes: [u64; 6],
+}
+
+impl StrategyStats {
+    fn new() -> Self {
+        let stats = || METRIC_SCALES.iter().map(|&s| Stat::new(s)).collect();
+        StrategyStats {
+            all: stats(),
+            given_bad: stats(),
+            outcomes: [0; 6],
+        }
+    }
+
+    fn add(&mut self, r: &TrialResult) {
+        for (i, v) in r.metrics().into_iter().enumerate() {
+            if let Some(v) = v {
+                self.all[i].add(v);
+                if r.bad {
+                    self.given_bad[i].add(v);
+                }
+            }
+        }
+        let o = Outcome::ALL
+            .iter()
+            .position(|&o| o == r.outcome)
+            .expect("known outcome");
+        self.outcomes[o] += 1;
+    }
+
+    fn merge(&mut self, other: &StrategyStats) {
+        for (a, b) in self.all.iter_mut().zip(&other.all) {
+            a.merge(b);
+        }
+        for (a, b) in self.given_bad.iter_mut().zip(&other.given_bad) {
+            a.merge(b);
+        }
+        for (a, b) in self.outcomes.iter_mut().zip(other.outcomes) {
+            *a += b;
+        }
+    }
+}
+
+/// One per-trial row, for `trials.csv`.
+#[derive(Clone, Debug)]
+pub struct TrialRow {
+    pub trial: u64,
+    pub strategy: usize,
+    pub defect: Option<&'static str>,
+    pub result: TrialResult,
+}
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub runs: u64,
+    pub seed: u64,
+    /// Indices into the scenario's strategies.
+    pub strategies: Vec<usize>,
+}
+
+/// Trials per chunk: the unit of parallel work and of exact merging.
+const CHUNK: u64 = 512;
+/// Chunks per batch handed to the row sink.
+const BATCH: u64 = 64;
+
+/// Runs the plan; returns statistics per planned strategy. `rows`, if given,
+/// receives every trial's row in trial order.
+pub fn run(
+    sc: &Scenario,
+    plan: &Plan,
+    mut rows: Option<&mut dyn FnMut(&[TrialRow])>,
+) -> Vec<StrategyStats> {
+    let strategies: Vec<&Strategy> = plan.strategies.iter().map(|&i| &sc.strategies[i]).collect();
+    let chunks = plan.runs.div_ceil(CHUNK);
+    let want_rows = rows.is_some();
+    let mut total: Vec<StrategyStats> = strategies.iter().map(|_| StrategyStats::new()).collect();
+    let mut first = 0;
+    while first < chunks {
+        let last = (first + BATCH).min(chunks);
+        let parts: Vec<(Vec<StrategyStats>, Vec<TrialRow>)> = (first..last)
+            .into_par_iter()
+            .map_init(
+                || {
+                    strategies
+                        .iter()
+                        .map(|s| World::new(sc, s))
+                        .collect::<Vec<_>>()
+                },
+                |worlds, c| run_chunk(sc, plan, worlds, c, want_rows),
+            )
+            .collect();
+        for (stats, chunk_rows) in &parts {
+            for (t, s) in total.iter_mut().zip(stats) {
+                t.merge(s);
+            }
+            if let Some(sink) = rows.as_mut() {
+                sink(chunk_rows);
+            }
+        }
+        first = last;
+    }
+    total
+}
+
+fn run_chunk(
+    sc: &Scenario,
+    plan: &Plan,
+    worlds: &mut [World<'_>],
+    chunk: u64,
+    want_rows: bool,
+) -> (Vec<StrategyStats>, Vec<TrialRow>) {
+    let mut stats: Vec<StrategyStats> = worlds.iter().map(|_| StrategyStats::new()).collect();
+    let mut rows = Vec::new();
+    let end = ((chunk + 1) * CHUNK).min(plan.runs);
+    for trial in chunk * CHUNK..end {
+        let release = release_of(sc, plan.seed, trial);
+        for (k, world) in worlds.iter_mut().enumerate() {
+            let result = world.run(&release, streams_of(sc, plan.seed, trial));
+            stats[k].add(&result);
+            if want_rows {
+                rows.push(TrialRow {
+                    trial,
+                    strategy: plan.strategies[k],
+                    defect: release.defect.as_ref().map(|d| d.kind),
+                    result,
+                });
+            }
+        }
+    }
+    (stats, rows)
+}
+
+/// The summary of one strategy in the shape of `summary.json` (DESIGN §3).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct StrategySummary {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub all: indexmap_like::Ordered<Summary>,
+    pub given_bad: indexmap_like::Ordered<Summary>,
+    pub outcomes: indexmap_like::Ordered<u64>,
+}
+
+/// The whole `summary.json`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RunSummary {
+    pub scenario: String,
+    pub runs: u64,
+    pub seed: u64,
+    pub strategies: Vec<StrategySummary>,
+}
+
+/// Builds the summary document from the statistics of [`run`].
+pub fn summarize(sc: &Scenario, plan: &Plan, stats: &[StrategyStats]) -> RunSummary {
+    let keys = METRIC_NAMES;
+    let strategies = plan
+        .strategies
+        .iter()
+        .zip(stats)
+        .map(|(&i, s)| StrategySummary {
+            name: sc.strategies[i].name.clone(),
+            kind: sc.strategies[i].kind.type_name().to_string(),
+            all: keys
+                .iter()
+                .zip(&s.all)
+                .map(|(k, st)| (*k, st.summary()))
+                .collect(),
+            given_bad: keys
+                .iter()
+                .zip(&s.given_bad)
+                .map(|(k, st)| (*k, st.summary()))
+                .collect(),
+            outcomes: Outcome::ALL
+                .iter()
+                .zip(s.outcomes)
+                .map(|(o, n)| (o.name(), n))
+                .collect(),
+        })
+        .collect();
+    RunSummary {
+        scenario: sc.name.clone(),
+        runs: plan.runs,
+        seed: plan.seed,
+        strategies,
+    }
+}
+
+/// A map that serializes its entries in insertion order (JSON keys in the
+/// order of DESIGN §3).
+pub mod indexmap_like {
+    use serde::ser::{Serialize, SerializeMap, Serializer};
+
+    /// Key/value pairs, serialized as a JSON object in this order.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct Ordered<V>(pub Vec<(&'static str, V)>);
+
+    impl<V> Ordered<V> {
+        /// The value of `key`, if present.
+        pub fn get(&self, key: &str) -> Option<&V> {
+            self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+        }
+    }
+
+    impl<V> FromIterator<(&'static str, V)> for Ordered<V> {
+        fn from_iter<I: IntoIterator<Item = (&'static str, V)>>(iter: I) -> Self {
+            Ordered(iter.into_iter().collect())
+        }
+    }
+
+    impl<V: Serialize> Serialize for Ordered<V> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_map(Some(self.0.len()))?;
+            for (k, v) in &self.0 {
+                m.serialize_entry(k, v)?;
+            }
+            m.end()
+        }
+    }
+}

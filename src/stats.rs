@@ -1,0 +1,190 @@
+//! Mergeable summary statistics.
+//!
+//! Each metric is accumulated as integers (values scaled to a fixed
+//! resolution): exact count, sum, sum of squares, min and max, plus an HDR
+//! histogram (3 significant digits) for quantiles. Merging two accumulators
+//! is exact and order-independent, so any split of the trials — across
+//! threads or machines — gives the same summary, byte for byte, and memory
+//! stays flat in the number of trials.
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// Largest scaled value kept (HDR histograms resize up to i64::MAX / 2).
+const MAX_VALUE: u64 = (i64::MAX / 4) as u64;
+
+/// Accumulator for one metric.
+#[derive(Clone, Debug)]
+pub struct Stat {
+    scale: f64,
+    count: u64,
+    sum: u128,
+    sum_sq: u128,
+    min: u64,
+    max: u64,
+    hist: Histogram<u64>,
+}
+
+/// The summary of one metric (DESIGN §3). Statistics are `None` when no
+/// trial had the value.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    pub count: u64,
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+    pub ci95: Option<[f64; 2]>,
+}
+
+impl Stat {
+    /// An empty accumulator that resolves values to `1 / scale`.
+    pub fn new(scale: f64) -> Self {
+        Stat {
+            scale,
+            count: 0,
+            sum: 0,
+            sum_sq: 0,
+            min: u64::MAX,
+            max: 0,
+            hist: Histogram::new(3).expect("3 significant digits is a valid precision"),
+        }
+    }
+
+    /// Adds one value (negative and NaN count as 0; values are never negative here).
+    pub fn add(&mut self, v: f64) {
+        let q = if v.is_nan() || v <= 0.0 {
+            0
+        } else {
+            (v * self.scale).round().min(MAX_VALUE as f64) as u64
+        };
+        self.count += 1;
+        self.sum += u128::from(q);
+        self.sum_sq += u128::from(q) * u128::from(q);
+        self.min = self.min.min(q);
+        self.max = self.max.max(q);
+        if self.hist.record(q).is_err() {
+            self.hist.saturating_record(q);
+        }
+    }
+
+    /// Adds everything `other` accumulated.
+    pub fn merge(&mut self, other: &Stat) {
+        self.count += other.count;
+        self.sum += other.sum;
+        self.sum_sq += other.sum_sq;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        self.hist
+            .add(&other.hist)
+            .expect("auto-resizing histograms always merge");
+    }
+
+    /// Number of values.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Mean, p50/p95/p99 (HDR quantiles, clamped to the exact min and max),
+    /// max and the normal-approximation 95% confidence interval of the mean.
+    pub fn summary(&self) -> Summary {
+        if self.count == 0 {
+            return Summary {
+                count: 0,
+                mean: None,
+                p50: None,
+                p95: None,
+                p99: None,
+                max: None,
+                ci95: None,
+            };
+        }
+        let n = self.count as f64;
+        let mean_q = self.sum as f64 / n;
+        let var_q = if self.count > 1 {
+            ((self.sum_sq as f64 - n * mean_q * mean_q) / (n - 1.0)).max(0.0)
+        } else {
+            0.0
+        };
+        let half = 1.959_963_984_540_054 * var_q.sqrt() / n.sqrt();
+        let q = |p: f64| {
+            sig6(self.hist.value_at_quantile(p).clamp(self.min, self.max) as f64 / self.scale)
+        };
+        Summary {
+            count: self.count,
+            mean: Some(sig6(mean_q / self.scale)),
+            p50: Some(q(0.50)),
+            p95: Some(q(0.95)),
+            p99: Some(q(0.99)),
+            max: Some(sig6(self.max as f64 / self.scale)),
+            ci95: Some([
+                sig6(((mean_q - half) / self.scale).max(0.0)),
+                sig6((mean_q + half) / self.scale),
+            ]),
+        }
+    }
+}
+
+/// Rounds to 6 significant digits: more than any estimate here supports,
+/// and it keeps the JSON readable.
+pub fn sig6(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let digits = 5 - x.abs().log10().floor() as i32;
+    let p = 10f64.powi(digits);
+    (x * p).round() / p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn exact_for_constant_values() {
+        let mut s = Stat::new(1000.0);
+        for _ in 0..10 {
+            s.add(30.0);
+        }
+        let m = s.summary();
+        assert_eq!(m.mean, Some(30.0));
+        assert_eq!(m.p50, Some(30.0));
+        assert_eq!(m.p99, Some(30.0));
+        assert_eq!(m.ci95, Some([30.0, 30.0]));
+    }
+
+    #[test]
+    fn quantiles_within_hdr_precision() {
+        let mut s = Stat::new(1000.0);
+        for i in 1..=10_000 {
+            s.add(f64::from(i));
+        }
+        let m = s.summary();
+        assert!((m.p50.unwrap() / 5000.0 - 1.0).abs() < 2e-3, "{m:?}");
+        assert!((m.p95.unwrap() / 9500.0 - 1.0).abs() < 2e-3);
+        assert_eq!(m.max, Some(10_000.0));
+        assert_eq!(m.mean, Some(5000.5));
+        // σ = 2886.9, n = 10⁴: half-width ≈ 1.96·28.87 = 56.6
+        let [lo, hi] = m.ci95.unwrap();
+        assert!(((hi - lo) / 2.0 - 56.58).abs() < 0.1);
+        assert_eq!(sig6(1234.56789), 1234.57);
+        assert_eq!(sig6(0.000123456789), 0.000123457);
+    }
+
+    proptest! {
+        /// Splitting the values anywhere and merging gives the same summary.
+        #[test]
+        fn merge_is_split_invariant(v in proptest::collection::vec(0.0f64..1e7, 1..300), cut in 0usize..300) {
+            let cut = cut.min(v.len());
+            let mut whole = Stat::new(1000.0);
+            v.iter().for_each(|&x| whole.add(x));
+            let (mut a, mut b) = (Stat::new(1000.0), Stat::new(1000.0));
+            v[..cut].iter().for_each(|&x| a.add(x));
+            v[cut..].iter().for_each(|&x| b.add(x));
+            b.merge(&a);
+            prop_assert_eq!(whole.summary(), b.summary());
+        }
+    }
+}
