@@ -129,7 +129,10 @@ pub enum Pattern {
     Constant,
     /// rps(t) = rps·(1 + a·cos(2π(t − peakAt)/24h)), a = (k − 1)/(k + 1),
     /// k = `peak_to_trough` (≥ 1), so the daily mean stays `rps`.
-    Diurnal { peak_to_trough: f64, peak_at: Duration },
+    Diurnal {
+        peak_to_trough: f64,
+        peak_at: Duration,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -173,7 +176,10 @@ pub enum DefectKind {
     /// Each new pod hangs this long (ms) after its container starts.
     DelayedCrash { after: Dist },
     /// Only a share of users (fraction) hit the broken path, which fails at `error_rate`.
-    Segment { affected_share: Dist, error_rate: Dist },
+    Segment {
+        affected_share: Dist,
+        error_rate: Dist,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -264,9 +270,19 @@ pub struct MonteCarlo {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Dist {
     Fixed(f64),
-    Uniform { min: f64, max: f64 },
-    Exponential { mean: f64 },
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Exponential {
+        mean: f64,
+    },
     /// Parameterised by what people estimate; `mu`/`sigma` derived once.
-    LogNormal { median: f64, p95: f64, mu: f64, sigma: f64 },
+    LogNormal {
+        median: f64,
+        p95: f64,
+        mu: f64,
+        sigma: f64,
+    },
     Empirical(Vec<f64>),
 }

@@ -1,0 +1,137 @@
+//! Defaults for every optional scenario key: the Kubernetes controllers' own
+//! defaults where one exists, else the figures of `CALIBRATION.md` (section
+//! noted per item; "est." there means an estimate, not a measurement).
+//!
+//! Durations are ms, shares are fractions.
+
+use super::model::{DefectKind, DefectSpec, Dist, IntOrPercent};
+use crate::sim::time::Duration;
+
+const SECOND: f64 = 1e3;
+const MINUTE: f64 = 60e3;
+const HOUR: f64 = 3_600e3;
+
+/// Healthy share of failed requests (0.1%).
+pub const BASELINE_ERROR_RATE: f64 = 0.001;
+/// Kubernetes `terminationGracePeriodSeconds`.
+pub const TERMINATION_GRACE_SECONDS: u64 = 30;
+/// Image tag when none is given.
+pub const IMAGE_TAG: &str = "v1";
+/// Kubernetes probe defaults: period, success and failure thresholds (CALIBRATION §4).
+pub const PROBE_PERIOD_SECONDS: u64 = 10;
+pub const PROBE_SUCCESS_THRESHOLD: u32 = 1;
+pub const PROBE_FAILURE_THRESHOLD: u32 = 3;
+/// GCE N2 us-central1 prices, USD per vCPU-hour and GiB-hour (CALIBRATION §8).
+pub const CPU_HOUR: f64 = 0.0316;
+pub const MEMORY_GIB_HOUR: f64 = 0.00424;
+/// Distinct active users.
+pub const USERS: f64 = 10_000.0;
+/// Diurnal peak-to-trough ratio and peak time (afternoon).
+pub const PEAK_TO_TROUGH: f64 = 3.0;
+pub const PEAK_AT: Duration = Duration::from_secs(14 * 3600);
+/// 99.9% over 30 days (CALIBRATION §6).
+pub const AVAILABILITY: f64 = 0.999;
+pub const SLO_WINDOW: Duration = Duration::from_secs(30 * 86_400);
+pub const LATENCY_THRESHOLD: Duration = Duration::from_secs(1);
+/// DORA 2024 change failure rate between elite and low (CALIBRATION §1).
+pub const DEFECT_PROBABILITY: f64 = 0.10;
+/// Rollouts start mid-morning.
+pub const START_AT: Duration = Duration::from_secs(10 * 3600);
+/// SRE Workbook fast-burn page: 14.4 over 1h (CALIBRATION §6).
+pub const BURN_RATE_THRESHOLD: f64 = 14.4;
+pub const ALERT_WINDOW: Duration = Duration::from_secs(3600);
+/// The short window is the long one / 12 (1h → 5m), as in the Workbook.
+pub const SHORT_WINDOW_DIVISOR: u64 = 12;
+/// Prometheus rule evaluation interval.
+pub const EVALUATION_INTERVAL: Duration = Duration::from_secs(60);
+/// Kubernetes Deployment rolling-update defaults.
+pub const MAX_SURGE: IntOrPercent = IntOrPercent::Percent(25);
+pub const MAX_UNAVAILABLE: IntOrPercent = IntOrPercent::Percent(25);
+pub const PROGRESS_DEADLINE_SECONDS: u64 = 600;
+/// Monte Carlo trials per strategy, seed and horizon.
+pub const RUNS: u64 = 10_000;
+pub const SEED: u64 = 42;
+pub const HORIZON: Duration = Duration::from_secs(24 * 3600);
+
+/// Image pull on a cold node: ~100 MB image (CALIBRATION §4, est.).
+pub fn image_pull() -> Dist {
+    Dist::lognormal(5.0 * SECOND, 15.0 * SECOND)
+}
+
+/// JVM-style boot at ≤ 1 vCPU (CALIBRATION §4, est.).
+pub fn boot() -> Dist {
+    Dist::lognormal(20.0 * SECOND, 60.0 * SECOND)
+}
+
+/// Healthy request latency, ms.
+pub fn latency() -> Dist {
+    Dist::lognormal(50.0, 250.0)
+}
+
+/// Cluster-autoscaler node provisioning.
+pub fn provision_time() -> Dist {
+    Dist::lognormal(3.0 * MINUTE, 6.0 * MINUTE)
+}
+
+/// Rebuild and push a fixed image.
+pub fn rebuild_time() -> Dist {
+    Dist::lognormal(30.0 * MINUTE, HOUR)
+}
+
+/// Page → acknowledged (CALIBRATION §3, est.).
+pub fn ack() -> Dist {
+    Dist::lognormal(4.0 * MINUTE, 20.0 * MINUTE)
+}
+
+/// Acknowledged → decision to roll back (CALIBRATION §3, est.).
+pub fn decide() -> Dist {
+    Dist::lognormal(5.0 * MINUTE, 30.0 * MINUTE)
+}
+
+/// Defect onset → a user report reaches the team (CALIBRATION §3, est.).
+pub fn user_report_delay() -> Dist {
+    Dist::lognormal(30.0 * MINUTE, 4.0 * HOUR)
+}
+
+/// A segment defect fails every request on its path.
+pub fn segment_error_rate() -> Dist {
+    Dist::Fixed(1.0)
+}
+
+/// The defect mixture of CALIBRATION §2 (weights and shapes are estimates).
+pub fn defects() -> Vec<DefectSpec> {
+    let spec = |weight, kind| DefectSpec { weight, kind };
+    vec![
+        spec(0.20, DefectKind::CrashOnStart),
+        spec(
+            0.40,
+            DefectKind::ErrorRate {
+                error_rate: Dist::lognormal(0.02, 0.40),
+            },
+        ),
+        spec(
+            0.15,
+            DefectKind::Latency {
+                added_ms: Dist::lognormal(100.0, 1000.0),
+            },
+        ),
+        spec(
+            0.10,
+            DefectKind::DelayedCrash {
+                after: Dist::Exponential {
+                    mean: 30.0 * MINUTE,
+                },
+            },
+        ),
+        spec(
+            0.15,
+            DefectKind::Segment {
+                affected_share: Dist::Uniform {
+                    min: 0.01,
+                    max: 0.05,
+                },
+                error_rate: segment_error_rate(),
+            },
+        ),
+    ]
+}

@@ -1,0 +1,358 @@
+//! The scenario file as written: serde structs that mirror the YAML.
+//!
+//! Nothing here is checked beyond its YAML type; `validate` turns these into
+//! the model once. Values that are checked later are `Spanned`, so a range
+//! error can still point at its line and column. Unknown keys are errors.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor, value::MapAccessDeserializer};
+use serde_saphyr::Spanned;
+
+use super::units::format_number;
+
+/// A present value with its location.
+pub type S<T> = Spanned<T>;
+/// An optional value with its location.
+pub type Opt<T> = Option<Spanned<T>>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawScenario {
+    pub name: S<String>,
+    pub description: Option<String>,
+    pub service: RawService,
+    pub cluster: RawCluster,
+    pub traffic: RawTraffic,
+    #[serde(default)]
+    pub slo: RawSlo,
+    #[serde(default)]
+    pub release: RawRelease,
+    #[serde(default)]
+    pub observability: RawObservability,
+    pub strategies: S<Vec<S<RawStrategy>>>,
+    #[serde(default)]
+    pub monte_carlo: RawMonteCarlo,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawService {
+    pub replicas: S<u32>,
+    pub baseline_error_rate: Opt<Scalar>,
+    pub pod: RawPod,
+    #[serde(default)]
+    pub startup: RawStartup,
+    pub readiness_probe: Option<RawProbe>,
+    pub liveness_probe: Option<RawProbe>,
+    pub termination_grace_period_seconds: Option<u64>,
+    #[serde(default)]
+    pub image: RawImage,
+    pub latency: Opt<RawDist>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawPod {
+    pub cpu: S<Scalar>,
+    pub memory: S<Scalar>,
+    pub capacity_rps: S<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawStartup {
+    pub image_pull: Opt<RawDist>,
+    pub boot: Opt<RawDist>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawProbe {
+    pub initial_delay_seconds: Option<u64>,
+    pub period_seconds: Opt<u64>,
+    pub success_threshold: Opt<u32>,
+    pub failure_threshold: Opt<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawImage {
+    pub tag: Option<String>,
+    pub mutable: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawCluster {
+    pub nodes: S<u32>,
+    pub node_allocatable: RawResources,
+    pub other_workloads: Option<RawResources>,
+    pub autoscaler: Option<RawAutoscaler>,
+    #[serde(default)]
+    pub pricing: RawPricing,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawResources {
+    pub cpu: S<Scalar>,
+    pub memory: S<Scalar>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawAutoscaler {
+    pub max_nodes: S<u32>,
+    pub provision_time: Opt<RawDist>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawPricing {
+    pub cpu_hour: Opt<f64>,
+    pub memory_gi_b_hour: Opt<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawTraffic {
+    pub rps: S<f64>,
+    pub users: Opt<f64>,
+    pub pattern: Option<RawPattern>,
+    pub sticky_sessions: Option<bool>,
+}
+
+/// `constant`, or `{ diurnal: { ... } }`: an externally tagged enum, which
+/// keeps line/column in errors (untagged and internally tagged enums lose it).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RawPattern {
+    Constant,
+    Diurnal(RawDiurnal),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawDiurnal {
+    pub peak_to_trough: Opt<f64>,
+    pub peak_at: Opt<Scalar>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawSlo {
+    pub availability: Opt<Scalar>,
+    pub window: Opt<Scalar>,
+    pub latency_threshold: Opt<Scalar>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawRelease {
+    pub defect_probability: Opt<Scalar>,
+    pub defects: Opt<Vec<S<RawDefect>>>,
+    pub start_at: Opt<Scalar>,
+    pub rebuild_time: Opt<RawDist>,
+}
+
+/// One defect: `kind` says which of the optional parameters belong to it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawDefect {
+    pub kind: S<String>,
+    pub weight: Opt<f64>,
+    pub error_rate: Opt<RawDist>,
+    pub added_ms: Opt<RawDist>,
+    pub after: Opt<RawDist>,
+    pub affected_share: Opt<RawDist>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawObservability {
+    pub metrics: Option<bool>,
+    #[serde(default)]
+    pub alerting: RawAlerting,
+    #[serde(default)]
+    pub human_response: RawHumanResponse,
+    #[serde(default)]
+    pub user_reports: RawUserReports,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawAlerting {
+    pub burn_rate_threshold: Opt<f64>,
+    pub window: Opt<Scalar>,
+    pub short_window: Opt<Scalar>,
+    pub evaluation_interval: Opt<Scalar>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawHumanResponse {
+    pub ack: Opt<RawDist>,
+    pub decide: Opt<RawDist>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawUserReports {
+    pub delay: Opt<RawDist>,
+}
+
+/// One strategy: a `type` plus the keys of every type, checked against the
+/// type in `validate` (a tagged enum would lose error locations).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawStrategy {
+    pub name: S<String>,
+    #[serde(rename = "type")]
+    pub kind: S<String>,
+    pub max_surge: Opt<Scalar>,
+    pub max_unavailable: Opt<Scalar>,
+    pub min_ready_seconds: Opt<u64>,
+    pub progress_deadline_seconds: Opt<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawMonteCarlo {
+    pub runs: Opt<u64>,
+    pub seed: Option<u64>,
+    pub horizon: Opt<Scalar>,
+}
+
+/// A scalar whose unit `validate` interprets: a number (`0.02`, `90`) or a
+/// string (`25%`, `90s`, `500m`, `1Gi`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Scalar {
+    Num(f64),
+    Str(String),
+}
+
+impl Scalar {
+    /// The value as written, without quotes: `20s`, `0.5`.
+    pub fn bare(&self) -> String {
+        match self {
+            Scalar::Num(x) => format_number(*x),
+            Scalar::Str(s) => s.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Scalar {
+    /// As an error message quotes it: numbers bare, strings in quotes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scalar::Num(x) => f.write_str(&format_number(*x)),
+            Scalar::Str(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+/// A distribution as written: a plain scalar (shorthand for `fixed`) or a
+/// mapping with one of `fixed`, `uniform`, `exponential`, `lognormal`, `empirical`.
+#[derive(Debug)]
+pub enum RawDist {
+    Fixed(Scalar),
+    Map(Box<RawDistMap>),
+}
+
+/// All forms are optional so that `validate` can say "exactly one of" with
+/// the location; serde still rejects unknown forms such as `lognormel`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDistMap {
+    pub fixed: Opt<Scalar>,
+    pub uniform: Option<RawUniform>,
+    pub exponential: Option<RawExponential>,
+    pub lognormal: Option<RawLogNormal>,
+    pub empirical: Opt<Vec<S<Scalar>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUniform {
+    pub min: S<Scalar>,
+    pub max: S<Scalar>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExponential {
+    pub mean: S<Scalar>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLogNormal {
+    pub median: S<Scalar>,
+    pub p95: S<Scalar>,
+}
+
+/// What a plain scalar of unit-bearing keys may be; used in type errors.
+const SCALAR_EXPECTED: &str = r#"a number or a string like "25%", "90s" or "500m""#;
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ScalarVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawDist {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DistVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl Visitor<'_> for ScalarVisitor {
+    type Value = Scalar;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(SCALAR_EXPECTED)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+        Ok(Scalar::Num(v as f64))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+        Ok(Scalar::Num(v as f64))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+        Ok(Scalar::Num(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+        Ok(Scalar::Str(v.to_owned()))
+    }
+}
+
+/// Scalars become `fixed`; mappings go to the derived `RawDistMap`.
+struct DistVisitor;
+
+impl<'de> Visitor<'de> for DistVisitor {
+    type Value = RawDist;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a distribution like { lognormal: { median: 8s, p95: 40s } } or a fixed value")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawDist, E> {
+        ScalarVisitor.visit_u64(v).map(RawDist::Fixed)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawDist, E> {
+        ScalarVisitor.visit_i64(v).map(RawDist::Fixed)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawDist, E> {
+        ScalarVisitor.visit_f64(v).map(RawDist::Fixed)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDist, E> {
+        ScalarVisitor.visit_str(v).map(RawDist::Fixed)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDist, A::Error> {
+        let m = RawDistMap::deserialize(MapAccessDeserializer::new(map))?;
+        Ok(RawDist::Map(Box::new(m)))
+    }
+}

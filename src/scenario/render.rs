@@ -1,0 +1,415 @@
+//! The resolved scenario as YAML: every key, defaults filled in, written in
+//! the units a scenario file uses (`90s`, `25%`, `500m`, `1Gi`). Reading the
+//! output back gives the same scenario, so `deploysim validate` shows exactly
+//! what a run will use.
+
+use super::model::*;
+use super::units::{
+    format_cpu, format_duration, format_int_or_percent, format_memory, format_number,
+    format_percent,
+};
+use crate::sim::time::Duration;
+
+/// Lines up to this width are written in flow style (`{ a: 1, b: 2 }`).
+const WIDTH: usize = 100;
+
+/// A YAML value to write: the few shapes a scenario needs.
+enum Y {
+    Scalar(String),
+    Map(Vec<(&'static str, Y)>),
+    List(Vec<Y>),
+}
+
+/// Writes a scenario as YAML that `parse` reads back to an equal scenario.
+pub fn render(s: &Scenario) -> String {
+    let root = map([
+        ("name", text(&s.name)),
+        ("description", text(&s.description)),
+        ("service", service(&s.service)),
+        ("cluster", cluster(&s.cluster)),
+        ("traffic", traffic(&s.traffic)),
+        ("slo", slo(&s.slo)),
+        ("release", release(&s.release)),
+        ("observability", observability(&s.observability)),
+        (
+            "strategies",
+            Y::List(s.strategies.iter().map(strategy).collect()),
+        ),
+        ("monteCarlo", monte_carlo(&s.monte_carlo)),
+    ]);
+    let mut out = String::new();
+    if let Y::Map(entries) = root {
+        block_map(&mut out, &entries, 0);
+    }
+    out
+}
+
+fn service(s: &Service) -> Y {
+    let mut entries = vec![
+        ("replicas", num(s.replicas)),
+        ("baselineErrorRate", pct(s.baseline_error_rate)),
+        (
+            "pod",
+            map([
+                ("cpu", plain(format_cpu(s.pod.cpu_millis))),
+                ("memory", plain(format_memory(s.pod.memory_bytes))),
+                ("capacityRps", float(s.pod.capacity_rps)),
+            ]),
+        ),
+        (
+            "startup",
+            map([
+                ("imagePull", dist(&s.startup.image_pull, format_duration)),
+                ("boot", dist(&s.startup.boot, format_duration)),
+            ]),
+        ),
+    ];
+    entries.extend(
+        s.readiness_probe
+            .as_ref()
+            .map(|p| ("readinessProbe", probe(p))),
+    );
+    entries.extend(
+        s.liveness_probe
+            .as_ref()
+            .map(|p| ("livenessProbe", probe(p))),
+    );
+    entries.extend([
+        (
+            "terminationGracePeriodSeconds",
+            seconds(s.termination_grace_period),
+        ),
+        (
+            "image",
+            map([
+                ("tag", text(&s.image.tag)),
+                ("mutable", num(s.image.mutable)),
+            ]),
+        ),
+        ("latency", dist(&s.latency, format_number)),
+    ]);
+    Y::Map(entries)
+}
+
+fn probe(p: &Probe) -> Y {
+    map([
+        ("initialDelaySeconds", seconds(p.initial_delay)),
+        ("periodSeconds", seconds(p.period)),
+        ("successThreshold", num(p.success_threshold)),
+        ("failureThreshold", num(p.failure_threshold)),
+    ])
+}
+
+fn cluster(c: &Cluster) -> Y {
+    let resources = |r: &Resources| {
+        map([
+            ("cpu", plain(format_cpu(r.cpu_millis))),
+            ("memory", plain(format_memory(r.memory_bytes))),
+        ])
+    };
+    let mut entries = vec![
+        ("nodes", num(c.nodes)),
+        ("nodeAllocatable", resources(&c.node_allocatable)),
+        ("otherWorkloads", resources(&c.other_workloads)),
+    ];
+    entries.extend(c.autoscaler.as_ref().map(|a| {
+        let provision = dist(&a.provision_time, format_duration);
+        (
+            "autoscaler",
+            map([("maxNodes", num(a.max_nodes)), ("provisionTime", provision)]),
+        )
+    }));
+    let pricing = map([
+        ("cpuHour", float(c.pricing.cpu_hour)),
+        ("memoryGiBHour", float(c.pricing.memory_gib_hour)),
+    ]);
+    entries.push(("pricing", pricing));
+    Y::Map(entries)
+}
+
+fn traffic(t: &Traffic) -> Y {
+    let pattern = match &t.pattern {
+        Pattern::Constant => plain("constant".to_owned()),
+        Pattern::Diurnal {
+            peak_to_trough,
+            peak_at,
+        } => map([(
+            "diurnal",
+            map([
+                ("peakToTrough", float(*peak_to_trough)),
+                ("peakAt", duration(*peak_at)),
+            ]),
+        )]),
+    };
+    map([
+        ("rps", float(t.rps)),
+        ("users", float(t.users)),
+        ("pattern", pattern),
+        ("stickySessions", num(t.sticky_sessions)),
+    ])
+}
+
+fn slo(s: &Slo) -> Y {
+    map([
+        ("availability", pct(s.availability)),
+        ("window", duration(s.window)),
+        ("latencyThreshold", duration(s.latency_threshold)),
+    ])
+}
+
+fn release(r: &Release) -> Y {
+    map([
+        ("defectProbability", pct(r.defect_probability)),
+        ("defects", Y::List(r.defects.iter().map(defect).collect())),
+        ("startAt", duration(r.start_at)),
+        ("rebuildTime", dist(&r.rebuild_time, format_duration)),
+    ])
+}
+
+fn defect(d: &DefectSpec) -> Y {
+    let (kind, mut params) = match &d.kind {
+        DefectKind::CrashOnStart => ("crashOnStart", vec![]),
+        DefectKind::ErrorRate { error_rate } => (
+            "errorRate",
+            vec![("errorRate", dist(error_rate, format_percent))],
+        ),
+        DefectKind::Latency { added_ms } => {
+            ("latency", vec![("addedMs", dist(added_ms, format_number))])
+        }
+        DefectKind::DelayedCrash { after } => (
+            "delayedCrash",
+            vec![("after", dist(after, format_duration))],
+        ),
+        DefectKind::Segment {
+            affected_share,
+            error_rate,
+        } => (
+            "segment",
+            vec![
+                ("affectedShare", dist(affected_share, format_percent)),
+                ("errorRate", dist(error_rate, format_percent)),
+            ],
+        ),
+    };
+    let mut entries = vec![
+        ("kind", plain(kind.to_owned())),
+        ("weight", float(d.weight)),
+    ];
+    entries.append(&mut params);
+    Y::Map(entries)
+}
+
+fn observability(o: &Observability) -> Y {
+    let a = &o.alerting;
+    map([
+        ("metrics", num(o.metrics)),
+        (
+            "alerting",
+            map([
+                ("burnRateThreshold", float(a.burn_rate_threshold)),
+                ("window", duration(a.window)),
+                ("shortWindow", duration(a.short_window)),
+                ("evaluationInterval", duration(a.evaluation_interval)),
+            ]),
+        ),
+        (
+            "humanResponse",
+            map([
+                ("ack", dist(&o.human_response.ack, format_duration)),
+                ("decide", dist(&o.human_response.decide, format_duration)),
+            ]),
+        ),
+        (
+            "userReports",
+            map([("delay", dist(&o.user_reports.delay, format_duration))]),
+        ),
+    ])
+}
+
+fn strategy(s: &Strategy) -> Y {
+    let mut entries = vec![
+        ("name", text(&s.name)),
+        ("type", plain(s.kind.type_name().to_owned())),
+    ];
+    if let StrategyKind::RollingUpdate {
+        max_surge,
+        max_unavailable,
+    } = s.kind
+    {
+        entries.push(("maxSurge", plain(format_int_or_percent(max_surge))));
+        entries.push((
+            "maxUnavailable",
+            plain(format_int_or_percent(max_unavailable)),
+        ));
+    }
+    entries.push(("minReadySeconds", seconds(s.min_ready)));
+    entries.push(("progressDeadlineSeconds", seconds(s.progress_deadline)));
+    Y::Map(entries)
+}
+
+fn monte_carlo(m: &MonteCarlo) -> Y {
+    map([
+        ("runs", num(m.runs)),
+        ("seed", num(m.seed)),
+        ("horizon", duration(m.horizon)),
+    ])
+}
+
+/// `{ lognormal: { median: 8s, p95: 40s } }` with values written by `unit`.
+fn dist(d: &Dist, unit: fn(f64) -> String) -> Y {
+    let v = |x: f64| plain(unit(x));
+    let (form, value) = match d {
+        Dist::Fixed(x) => ("fixed", v(*x)),
+        Dist::Uniform { min, max } => ("uniform", map([("min", v(*min)), ("max", v(*max))])),
+        Dist::Exponential { mean } => ("exponential", map([("mean", v(*mean))])),
+        Dist::LogNormal { median, p95, .. } => {
+            ("lognormal", map([("median", v(*median)), ("p95", v(*p95))]))
+        }
+        Dist::Empirical(samples) => (
+            "empirical",
+            Y::List(samples.iter().map(|x| v(*x)).collect()),
+        ),
+    };
+    map([(form, value)])
+}
+
+fn map<const N: usize>(entries: [(&'static str, Y); N]) -> Y {
+    Y::Map(entries.into())
+}
+
+fn plain(s: String) -> Y {
+    Y::Scalar(s)
+}
+
+fn num(n: impl ToString) -> Y {
+    Y::Scalar(n.to_string())
+}
+
+fn float(x: f64) -> Y {
+    Y::Scalar(format_number(x))
+}
+
+fn pct(fraction: f64) -> Y {
+    Y::Scalar(format_percent(fraction))
+}
+
+fn duration(d: Duration) -> Y {
+    Y::Scalar(format_duration(d.as_millis() as f64))
+}
+
+/// Whole seconds of a `*Seconds` key.
+fn seconds(d: Duration) -> Y {
+    Y::Scalar((d.as_millis() / 1000).to_string())
+}
+
+/// A user's text, always double-quoted so no value is mistaken for another type.
+fn text(s: &str) -> Y {
+    let mut out = String::from('"');
+    for c in s.chars() {
+        match c {
+            '"' => out += "\\\"",
+            '\\' => out += "\\\\",
+            '\n' => out += "\\n",
+            '\t' => out += "\\t",
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                out += &format!("\\U{:08x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    Y::Scalar(out)
+}
+
+/// A value on one line: `25%`, `{ a: 1, b: 2 }`, `[1, 2]`.
+fn flow(y: &Y) -> String {
+    match y {
+        Y::Scalar(s) => s.clone(),
+        Y::Map(entries) if entries.is_empty() => "{}".to_owned(),
+        Y::Map(entries) => {
+            let inner: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", flow(v)))
+                .collect();
+            format!("{{ {} }}", inner.join(", "))
+        }
+        Y::List(items) => format!(
+            "[{}]",
+            items.iter().map(flow).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// A mapping in block style, short values in flow style.
+fn block_map(out: &mut String, entries: &[(&'static str, Y)], indent: usize) {
+    let pad = " ".repeat(indent);
+    for (key, value) in entries {
+        let one_line = flow(value);
+        if matches!(value, Y::Scalar(_)) || indent + key.len() + 2 + one_line.len() <= WIDTH {
+            out.push_str(&format!("{pad}{key}: {one_line}\n"));
+            continue;
+        }
+        out.push_str(&format!("{pad}{key}:\n"));
+        match value {
+            Y::Map(inner) => block_map(out, inner, indent + 2),
+            Y::List(items) => block_list(out, items, indent + 2),
+            Y::Scalar(_) => {}
+        }
+    }
+}
+
+/// A list in block style: `- item`, each item in flow style if it fits.
+fn block_list(out: &mut String, items: &[Y], indent: usize) {
+    let pad = " ".repeat(indent);
+    for item in items {
+        let one_line = flow(item);
+        match item {
+            Y::Map(entries) if indent + 2 + one_line.len() > WIDTH => {
+                // Write the mapping indented, then turn its first indent into "- ".
+                let mut inner = String::new();
+                block_map(&mut inner, entries, indent + 2);
+                out.push_str(&format!("{pad}- {}", inner.trim_start()));
+            }
+            _ => out.push_str(&format!("{pad}- {one_line}\n")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::{parse, render};
+
+    const MINIMAL: &str = r#"
+service: { replicas: 3, pod: { cpu: 1, memory: 1Gi, capacityRps: 10 } }
+cluster: { nodes: 1, nodeAllocatable: { cpu: 4, memory: 8Gi } }
+traffic: { rps: 10 }
+strategies: [{ name: "a: b # c", type: Recreate }]
+"#;
+
+    #[test]
+    fn awkward_text_round_trips() {
+        let name = r#"name: "quote \" backslash \\ newline \n tab \t bell \u0007 é \u2028 true""#;
+        let s = parse(&format!("{name}\n{MINIMAL}"), "t.yaml").expect("parses");
+        assert!(
+            s.name
+                .contains("\" backslash \\ newline \n tab \t bell \u{7} é \u{2028}")
+        );
+        let shown = render(&s);
+        assert_eq!(parse(&shown, "r.yaml"), Ok(s), "{shown}");
+    }
+
+    #[test]
+    fn output_uses_scenario_units() {
+        let s = parse(&format!("name: x\n{MINIMAL}"), "t.yaml").expect("parses");
+        let shown = render(&s);
+        for line in [
+            "  pod: { cpu: 1, memory: 1Gi, capacityRps: 10 }",
+            "    imagePull: { lognormal: { median: 5s, p95: 15s } }",
+            "  baselineErrorRate: 0.1%",
+            "slo: { availability: 99.9%, window: 30d, latencyThreshold: 1s }",
+            "monteCarlo: { runs: 10000, seed: 42, horizon: 24h }",
+        ] {
+            assert!(shown.lines().any(|l| l == line), "no {line:?} in\n{shown}");
+        }
+    }
+}

@@ -1,0 +1,2 @@
+mod k8s_arithmetic;
+mod scenario_errors;

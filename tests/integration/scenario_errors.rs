@@ -1,0 +1,292 @@
+//! Scenario loading: every bad file under `tests/data/bad` fails with its file
+//! name, the line and column of the offending key or value, the key path and a
+//! message saying what was expected; good files round-trip through `render`.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use deploysim::scenario::{self, DefectKind, Dist, IntOrPercent, Pattern, StrategyKind};
+
+const BAD: &str = "tests/data/bad";
+const GOOD: &str = "tests/data/good";
+
+/// (file stem, line, key path, message fragment), one problem per file.
+#[rustfmt::skip]
+const BAD_FILES: &[(&str, u64, &str, &str)] = &[
+    ("alias_bomb", 6, "", "alias bomb"),
+    ("autoscaler_below_nodes", 9, "cluster.autoscaler.maxNodes", "expected at least cluster.nodes (3), found 2"),
+    ("availability_100", 13, "slo.availability", "strictly between 0% and 100%"),
+    ("bad_cpu", 5, "service.pod.cpu", r#"expected a CPU quantity like "500m", "2" or 0.5, found "5 cores""#),
+    ("bad_duration", 14, "slo.window", r#"expected a duration with a unit like "90s""#),
+    ("bad_memory", 8, "cluster.nodeAllocatable.memory", r#"found "16GB""#),
+    ("bare_number_duration", 14, "slo.window", "found 90"),
+    ("both_zero", 12, "strategies[0].maxUnavailable", "maxSurge and maxUnavailable cannot both be 0"),
+    ("deep_nesting", 2, "", "nests deeper than 32 levels"),
+    ("dist_two_forms", 14, "release.rebuildTime", "exactly one of fixed, uniform"),
+    ("dist_unknown_form", 14, "release.rebuildTime.lognormel", "did you mean `lognormal`?"),
+    ("duplicate_keys", 5, "service.replicas", "duplicate key `replicas`"),
+    ("duplicate_strategy_names", 13, "strategies[1].name", r#"duplicate strategy name "rolling""#),
+    ("empty", 1, "", "found an empty file"),
+    ("empty_strategies", 11, "strategies", "expected at least one strategy"),
+    ("inf", 11, "traffic.users", "found .inf"),
+    ("list", 2, "", "expected a mapping of scenario keys"),
+    ("lognormal_missing_p95", 9, "service.startup.imagePull.lognormal.p95", "missing required key `p95`"),
+    ("lognormal_p95_le_median", 7, "service.startup.boot.lognormal.p95", "lognormal p95 must be greater than median"),
+    ("max_surge_not_int", 12, "strategies[0].maxSurge", r#"expected an integer or a percent like "25%", found "abc""#),
+    ("max_surge_on_recreate", 12, "strategies[0].maxSurge", "applies only to type RollingUpdate"),
+    ("max_unavailable_150", 12, "strategies[0].maxUnavailable", r#"at most 100%, found "150%""#),
+    ("missing_defect_param", 15, "release.defects[0].addedMs", "missing required key `addedMs`"),
+    ("missing_nested", 6, "service.pod.capacityRps", "missing required key `capacityRps`"),
+    ("missing_required", 2, "traffic", "missing required key `traffic`"),
+    ("nan", 5, "service.pod.capacityRps", "found .nan"),
+    ("nan_percent", 5, "service.baselineErrorRate", "expected a finite number, found .nan"),
+    ("negative_percent", 5, "service.baselineErrorRate", r#"from 0% to 100% like "25%""#),
+    ("negative_rps", 10, "traffic.rps", "expected a number of at least 0, found -5"),
+    ("nodes_zero", 7, "cluster.nodes", "expected an integer of at least 1, found 0"),
+    ("other_workloads_exceed", 9, "cluster.otherWorkloads.cpu", "exceeds the whole cluster"),
+    ("param_not_of_kind", 15, "release.defects[0].addedMs", "does not apply to kind errorRate"),
+    ("peak_at_out_of_day", 11, "traffic.pattern.diurnal.peakAt", "below 24h"),
+    ("probability_over_100", 14, "release.defectProbability", r#"found "120%""#),
+    ("progress_deadline_short", 12, "strategies[0].progressDeadlineSeconds", "more than minReadySeconds"),
+    ("replicas_zero", 4, "service.replicas", "expected an integer of at least 1, found 0"),
+    ("runs_zero", 13, "monteCarlo.runs", "at least 1, found 0"),
+    ("scalar", 2, "", r#"found "just some text""#),
+    ("short_window_too_long", 14, "observability.alerting.shortWindow", "at most window (1h)"),
+    ("strict_boolean", 11, "traffic.stickySessions", r#"expected true or false, found "yes""#),
+    ("syntax_error", 11, "", "invalid YAML"),
+    ("unknown_defect_kind", 16, "release.defects[1].kind", r#"expected one of crashOnStart, errorRate"#),
+    ("unknown_key", 12, "strategies[0].maxSurg", "unknown key `maxSurg`"),
+    ("unknown_pattern", 11, "traffic.pattern", r#"expected one of constant, diurnal, found "weekly""#),
+    ("unknown_strategy_type", 12, "strategies[0].type", "expected one of Recreate, RollingUpdate"),
+    ("wrong_type", 4, "service.replicas", r#"expected a non-negative integer, found "ten""#),
+];
+
+/// Hostile files must be refused quickly.
+const HOSTILE: &[&str] = &["alias_bomb", "deep_nesting"];
+
+fn bad(stem: &str) -> PathBuf {
+    Path::new(BAD).join(format!("{stem}.yaml"))
+}
+
+#[test]
+fn every_bad_file_names_file_location_key_and_problem() {
+    for &(stem, line, key_path, fragment) in BAD_FILES {
+        let path = bad(stem);
+        let started = Instant::now();
+        let err = scenario::load(&path).expect_err(stem);
+        let elapsed = started.elapsed();
+        let shown = err.to_string();
+        let file = path.display().to_string();
+        let prefix = format!("{file}:{line}:");
+        assert!(
+            shown.starts_with(&prefix),
+            "{stem}: want {prefix}..., got {shown}"
+        );
+        let col = err.column.unwrap_or(0);
+        assert!(
+            col >= 1 && shown.contains(&format!(":{line}:{col}: ")),
+            "{stem}: {shown}"
+        );
+        assert_eq!(err.key_path, key_path, "{stem}: {shown}");
+        if !key_path.is_empty() {
+            assert!(
+                shown.contains(&format!(": {key_path}: ")),
+                "{stem}: {shown}"
+            );
+        }
+        assert!(
+            shown.contains(fragment),
+            "{stem}: want {fragment:?} in {shown}"
+        );
+        assert!(!shown.contains('\n'), "{stem}: one line, got {shown}");
+        if HOSTILE.contains(&stem) {
+            assert!(elapsed < Duration::from_secs(1), "{stem} took {elapsed:?}");
+        }
+    }
+}
+
+#[test]
+fn every_bad_file_is_in_the_table() {
+    let mut stems: Vec<String> = std::fs::read_dir(BAD)
+        .expect("tests/data/bad")
+        .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_owned))
+        .collect();
+    stems.sort();
+    let table: Vec<&str> = BAD_FILES.iter().map(|row| row.0).collect();
+    assert_eq!(
+        stems, table,
+        "tests/data/bad and BAD_FILES must list the same files"
+    );
+    assert!(table.len() >= 25);
+}
+
+#[test]
+fn missing_file_names_path_and_os_reason() {
+    let path = bad("does_not_exist");
+    let err = scenario::load(&path).expect_err("no such file");
+    let shown = err.to_string();
+    assert!(shown.starts_with(&path.display().to_string()), "{shown}");
+    assert!(shown.contains("cannot read the file"), "{shown}");
+    assert!(shown.contains("os error"), "{shown}");
+    assert_eq!((err.line, err.column), (None, None));
+}
+
+#[test]
+fn oversized_text_is_refused() {
+    let text = format!("name: x\n# {}\n", "x".repeat(1 << 20));
+    let err = scenario::parse(&text, "big.yaml").expect_err("too big");
+    assert!(
+        err.to_string().starts_with("big.yaml: the file is"),
+        "{err}"
+    );
+}
+
+#[test]
+fn good_files_round_trip_through_render() {
+    for stem in ["full", "minimal"] {
+        let path = Path::new(GOOD).join(format!("{stem}.yaml"));
+        let s = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let shown = scenario::render(&s);
+        let again =
+            scenario::parse(&shown, "rendered.yaml").unwrap_or_else(|e| panic!("{e}\n{shown}"));
+        assert_eq!(
+            again, s,
+            "{stem}: render then parse changed the scenario:\n{shown}"
+        );
+        assert_eq!(
+            scenario::render(&again),
+            shown,
+            "{stem}: render is not stable"
+        );
+    }
+}
+
+#[test]
+fn full_file_reads_units_and_forms() {
+    let s = scenario::load(&Path::new(GOOD).join("full.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.service.baseline_error_rate, 0.002);
+    assert_eq!(s.service.pod.cpu_millis, 500);
+    assert_eq!(s.service.pod.memory_bytes, 1 << 30);
+    assert_eq!(s.service.latency, Dist::lognormal(40.0, 300.0));
+    assert_eq!(s.service.startup.image_pull, Dist::lognormal(8e3, 40e3));
+    assert_eq!(s.cluster.node_allocatable.cpu_millis, 8000);
+    assert_eq!(s.cluster.other_workloads.memory_bytes, 250 << 30);
+    assert_eq!(s.slo.window.as_millis(), 30 * 86_400_000);
+    assert_eq!(s.release.defect_probability, 0.08);
+    assert_eq!(s.release.start_at.as_millis(), 9 * 3_600_000 + 30 * 60_000);
+    let Pattern::Diurnal { peak_at, .. } = s.traffic.pattern else {
+        panic!("diurnal")
+    };
+    assert_eq!(peak_at.as_millis(), 14 * 3_600_000);
+    let kinds: Vec<&DefectKind> = s.release.defects.iter().map(|d| &d.kind).collect();
+    assert_eq!(kinds[0], &DefectKind::CrashOnStart);
+    assert_eq!(
+        kinds[4],
+        &DefectKind::Segment {
+            affected_share: Dist::Fixed(0.03),
+            error_rate: Dist::Fixed(1.0)
+        }
+    );
+    assert_eq!(
+        kinds[5],
+        &DefectKind::ErrorRate {
+            error_rate: Dist::Uniform {
+                min: 0.01,
+                max: 0.05
+            }
+        }
+    );
+    assert_eq!(
+        kinds[6],
+        &DefectKind::Latency {
+            added_ms: Dist::Empirical(vec![10.0, 20.0, 1000.0])
+        }
+    );
+    assert_eq!(s.strategies[0].kind, StrategyKind::Recreate);
+    assert_eq!(
+        s.strategies[1].kind,
+        StrategyKind::RollingUpdate {
+            max_surge: IntOrPercent::Percent(25),
+            max_unavailable: IntOrPercent::Int(0)
+        }
+    );
+    assert_eq!(s.strategies[1].min_ready.as_millis(), 10_000);
+}
+
+#[test]
+fn minimal_file_takes_the_documented_defaults() {
+    let s = scenario::load(&Path::new(GOOD).join("minimal.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.description, "");
+    assert_eq!(s.service.baseline_error_rate, 0.001);
+    assert_eq!(s.service.readiness_probe, None);
+    assert_eq!(s.service.termination_grace_period.as_millis(), 30_000);
+    assert_eq!(s.service.image.tag, "v1");
+    assert_eq!(s.cluster.autoscaler, None);
+    assert_eq!(s.cluster.pricing.cpu_hour, 0.0316);
+    assert_eq!(s.traffic.users, 10_000.0);
+    assert_eq!(s.traffic.pattern, Pattern::Constant);
+    assert_eq!(s.slo.availability, 0.999);
+    assert_eq!(s.release.defect_probability, 0.10);
+    let weights: Vec<f64> = s.release.defects.iter().map(|d| d.weight).collect();
+    assert_eq!(weights, [0.20, 0.40, 0.15, 0.10, 0.15]);
+    assert_eq!(
+        s.observability.alerting.short_window.as_millis(),
+        5 * 60_000
+    );
+    assert_eq!(
+        s.strategies[0].kind,
+        StrategyKind::RollingUpdate {
+            max_surge: IntOrPercent::Percent(25),
+            max_unavailable: IntOrPercent::Percent(25)
+        }
+    );
+    assert_eq!(s.strategies[0].progress_deadline.as_millis(), 600_000);
+    assert_eq!((s.monte_carlo.runs, s.monte_carlo.seed), (10_000, 42));
+    assert_eq!(s.monte_carlo.horizon.as_millis(), 86_400_000);
+}
+
+#[test]
+fn anchors_and_aliases_may_share_values() {
+    let text = std::fs::read_to_string(Path::new(GOOD).join("minimal.yaml")).expect("minimal");
+    let text = text
+        + "observability:\n  humanResponse:\n    ack: &slow { lognormal: { median: 5m, p95: 30m } }\n    decide: *slow\n";
+    let s = scenario::parse(&text, "aliases.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let h = &s.observability.human_response;
+    assert_eq!(
+        (&h.ack, &h.decide),
+        (
+            &Dist::lognormal(300e3, 1_800e3),
+            &Dist::lognormal(300e3, 1_800e3)
+        )
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+
+    /// A good file with a piece cut out and random YAML punctuation put in:
+    /// never a panic, every error names the file, and whatever still parses
+    /// survives render and parse unchanged.
+    #[test]
+    fn mangled_files_never_panic(
+        at in proptest::prelude::any::<proptest::sample::Index>(),
+        cut in 0usize..12,
+        insert in "[a-z0-9 \n\t:,.%&*!#'\"{}\\[\\]-]{0,6}",
+    ) {
+        let text = std::fs::read_to_string(Path::new(GOOD).join("full.yaml")).expect("full");
+        let mut start = at.index(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let end = (start + cut).min(text.len());
+        let end = (end..=text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(text.len());
+        let mangled = format!("{}{insert}{}", &text[..start], &text[end..]);
+        match scenario::parse(&mangled, "m.yaml") {
+            Ok(s) => {
+                let again = scenario::parse(&scenario::render(&s), "r.yaml");
+                proptest::prop_assert_eq!(again, Ok(s));
+            }
+            Err(e) => proptest::prop_assert!(e.to_string().starts_with("m.yaml"), "{}", e),
+        }
+    }
+}
