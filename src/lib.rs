@@ -4,11 +4,16 @@
 //! rollouts per strategy and reports blast radius, recovery time and cost.
 
 pub mod cluster;
+pub mod commands;
 pub mod detect;
+pub mod error;
 pub mod montecarlo;
+pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
 pub mod strategy;
 pub mod traffic;
 pub mod trial;
+
+pub use error::Error;

@@ -134,6 +134,9 @@ pub struct Plan {
     pub strategies: Vec<usize>,
 }
 
+/// Receives per-trial rows in trial order.
+pub type RowSink<'a> = &'a mut dyn FnMut(&[TrialRow]);
+
 /// Trials per chunk: the unit of parallel work and of exact merging.
 const CHUNK: u64 = 512;
 /// Chunks per batch handed to the row sink.
@@ -144,7 +147,7 @@ const BATCH: u64 = 64;
 pub fn run(
     sc: &Scenario,
     plan: &Plan,
-    mut rows: Option<&mut dyn FnMut(&[TrialRow])>,
+    mut rows: Option<RowSink<'_>>,
 ) -> Vec<StrategyStats> {
     let strategies: Vec<&Strategy> = plan.strategies.iter().map(|&i| &sc.strategies[i]).collect();
     let chunks = plan.runs.div_ceil(CHUNK);

@@ -136,7 +136,9 @@ pub fn run<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, until: Sim
         if at > until {
             return until;
         }
-        let Some((at, event)) = queue.pop() else { break };
+        let Some((at, event)) = queue.pop() else {
+            break;
+        };
         now = at;
         let mut ctx = Context {
             now,

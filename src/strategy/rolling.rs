@@ -51,6 +51,11 @@ pub fn max_unavailable(f: Fenceposts, replicas: u32) -> u32 {
     f.unavailable.min(replicas)
 }
 
+/// `MinAvailable`: replicas − maxUnavailable.
+pub fn min_available(f: Fenceposts, replicas: u32) -> u32 {
+    replicas - max_unavailable(f, replicas)
+}
+
 /// `NewRSNewReplicas` for RollingUpdate: the new ReplicaSet grows while the
 /// sum of all ReplicaSets' desired replicas stays within replicas + surge.
 pub fn new_rs_new_replicas(replicas: u32, surge: u32, new_spec: u32, all_spec: u32) -> u32 {
@@ -60,6 +65,32 @@ pub fn new_rs_new_replicas(replicas: u32, surge: u32, new_spec: u32, all_spec: u
     }
     let scale_up = max_total - all_spec;
     new_spec + scale_up.min(replicas.saturating_sub(new_spec))
+}
+
+/// `reconcileNewReplicaSet`: the new ReplicaSet's next size.
+pub fn reconcile_new(replicas: u32, surge: u32, new_spec: u32, old_spec: u32) -> u32 {
+    match new_spec.cmp(&replicas) {
+        std::cmp::Ordering::Equal => new_spec,
+        std::cmp::Ordering::Greater => replicas,
+        std::cmp::Ordering::Less => {
+            new_rs_new_replicas(replicas, surge, new_spec, new_spec + old_spec)
+        }
+    }
+}
+
+/// `cleanupUnhealthyReplicas` with one old ReplicaSet: how many of its
+/// unavailable pods go, at most `max_cleanup`.
+pub fn cleanup_unhealthy(old_spec: u32, old_available: u32, max_cleanup: u32) -> u32 {
+    old_spec.saturating_sub(old_available).min(max_cleanup)
+}
+
+/// `scaleDownOldReplicaSetsForRollingUpdate` with one old ReplicaSet: its new
+/// size when `available` pods are available in all ReplicaSets.
+pub fn scale_down_old(min_available: u32, available: u32, old_spec: u32) -> u32 {
+    if available <= min_available {
+        return old_spec;
+    }
+    old_spec - (available - min_available).min(old_spec)
 }
 
 /// `reconcileOldReplicaSets` with one old ReplicaSet: returns its new size.
@@ -76,24 +107,15 @@ pub fn reconcile_old(
     if old_spec == 0 {
         return 0;
     }
-    let min_available = i64::from(replicas) - i64::from(unavailable);
-    let all = i64::from(new_spec) + i64::from(old_spec);
-    let new_unavailable = i64::from(new_spec) - i64::from(new_avail);
-    let max_scaled_down = all - min_available - new_unavailable;
+    let min_available = replicas.saturating_sub(unavailable);
+    let all = new_spec + old_spec;
+    let new_unavailable = new_spec.saturating_sub(new_avail);
+    let max_scaled_down = i64::from(all) - i64::from(min_available) - i64::from(new_unavailable);
     if max_scaled_down <= 0 {
         return old_spec;
     }
-    // cleanupUnhealthyReplicas
-    let unhealthy = i64::from(old_spec.saturating_sub(old_avail));
-    let cleanup = unhealthy.min(max_scaled_down);
-    let old_spec = old_spec - cleanup as u32;
-    // scaleDownOldReplicaSetsForRollingUpdate
-    let available = i64::from(new_avail) + i64::from(old_avail.min(old_spec));
-    if available <= min_available {
-        return old_spec;
-    }
-    let down = (available - min_available).min(i64::from(old_spec));
-    old_spec - down as u32
+    let old_spec = old_spec - cleanup_unhealthy(old_spec, old_avail, max_scaled_down as u32);
+    scale_down_old(min_available, new_avail + old_avail.min(old_spec), old_spec)
 }
 
 /// The RollingUpdate controller.

@@ -364,13 +364,3 @@ fn incremental_counts_match_a_recount_throughout() {
         }
     }
 }
-
-#[test]
-#[ignore]
-fn debug_print_trace() {
-    let mut sc = base();
-    sc.service.readiness_probe = None;
-    for e in trace(&sc, 1) {
-        println!("{e:?}");
-    }
-}

@@ -1,0 +1,101 @@
+//! `summary.csv` (one row per strategy × scope × metric) and `trials.csv`
+//! (one row per trial and strategy).
+
+use std::io::Write;
+
+use crate::error::Error;
+use crate::montecarlo::{RunSummary, TrialRow};
+use crate::scenario::Scenario;
+use crate::trial::METRIC_NAMES;
+
+/// The summary as CSV text.
+pub fn summary(s: &RunSummary) -> Result<String, Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "strategy",
+        "type",
+        "scope",
+        "metric",
+        "count",
+        "mean",
+        "p50",
+        "p95",
+        "p99",
+        "max",
+        "ci95_low",
+        "ci95_high",
+    ];
+    w.write_record(header).map_err(anyhow::Error::from)?;
+    let cell = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    for st in &s.strategies {
+        for (scope, map) in [("all", &st.all), ("given_bad", &st.given_bad)] {
+            for (metric, m) in &map.0 {
+                let ci = m
+                    .ci95
+                    .map(|[a, b]| (Some(a), Some(b)))
+                    .unwrap_or((None, None));
+                w.write_record([
+                    st.name.clone(),
+                    st.kind.clone(),
+                    scope.to_string(),
+                    metric.to_string(),
+                    m.count.to_string(),
+                    cell(m.mean),
+                    cell(m.p50),
+                    cell(m.p95),
+                    cell(m.p99),
+                    cell(m.max),
+                    cell(ci.0),
+                    cell(ci.1),
+                ])
+                .map_err(anyhow::Error::from)?;
+            }
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?;
+    Ok(String::from_utf8(bytes).map_err(anyhow::Error::from)?)
+}
+
+/// Streams per-trial rows as CSV.
+pub struct TrialsWriter<W: Write> {
+    w: csv::Writer<W>,
+}
+
+impl<W: Write> TrialsWriter<W> {
+    /// Writes the header.
+    pub fn new(out: W) -> Result<Self, csv::Error> {
+        let mut w = csv::Writer::from_writer(out);
+        let mut header = vec!["trial", "strategy", "bad", "defect", "outcome"];
+        header.extend(METRIC_NAMES);
+        w.write_record(&header)?;
+        Ok(TrialsWriter { w })
+    }
+
+    /// Writes rows (in the order given).
+    pub fn write(&mut self, sc: &Scenario, rows: &[TrialRow]) -> Result<(), csv::Error> {
+        let mut rec: Vec<String> = Vec::with_capacity(17);
+        for r in rows {
+            rec.clear();
+            rec.push(r.trial.to_string());
+            rec.push(sc.strategies[r.strategy].name.clone());
+            rec.push(r.result.bad.to_string());
+            rec.push(r.defect.unwrap_or("").to_string());
+            rec.push(r.result.outcome.name().to_string());
+            for v in r.result.metrics() {
+                rec.push(
+                    v.map(|x| crate::stats::sig6(x).to_string())
+                        .unwrap_or_default(),
+                );
+            }
+            self.w.write_record(&rec)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes and returns the inner writer.
+    pub fn finish(self) -> Result<W, Error> {
+        self.w
+            .into_inner()
+            .map_err(|e| Error::Internal(anyhow::anyhow!("trials.csv: {}", e.error())))
+    }
+}
