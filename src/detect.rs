@@ -94,17 +94,24 @@ impl BurnAlert {
             && self.ratio(t.0 as i64, self.short, now) > self.threshold
     }
 
-    /// The first evaluation at or after `now` at which the rule would fire if
-    /// the service kept serving error ratio `ratio_now` from here on; `None`
-    /// if it would not fire within one long window.
-    pub fn predict(&self, now: SimTime, ratio_now: f64, demand: &Demand) -> Option<SimTime> {
+    /// The first evaluation at or after `from` (≥ `now`, everything up to
+    /// `now` recorded) at which the rule would fire if the service kept
+    /// serving error ratio `ratio_now` from `now` on; `None` if it would not
+    /// fire within one long window.
+    pub fn predict(
+        &self,
+        now: SimTime,
+        from: SimTime,
+        ratio_now: f64,
+        demand: &Demand,
+    ) -> Option<SimTime> {
         let current = self.cumulative(now.0 as i64);
         let short_now = self.ratio(now.0 as i64, self.short, current);
         if ratio_now <= self.threshold && short_now <= self.threshold {
             return None; // the short window cannot climb above the threshold
         }
         let every = self.every.0;
-        let first = now.0.div_ceil(every) * every;
+        let first = from.0.max(now.0).div_ceil(every) * every;
         let last = now.0 + self.long.0 + every;
         let mut t = first;
         while t <= last {
@@ -165,7 +172,9 @@ mod tests {
             let d = Demand::constant(100.0);
             let mut a = BurnAlert::default();
             a.reset(&rule(), 0.999, 100.0, 0.0);
-            let at = a.predict(SimTime::ZERO, e, &d).expect("fires");
+            let at = a
+                .predict(SimTime::ZERO, SimTime::ZERO, e, &d)
+                .expect("fires");
             // Exact: long window ratio = e·t/3600 > 0.0144 → t > 51.84 s / e·… on a 60 s grid.
             let exact = (0.0144 * 3600.0 / e / 60.0).floor() * 60.0 + 60.0;
             assert_eq!(at.as_secs_f64(), exact);
@@ -181,7 +190,7 @@ mod tests {
         let d = Demand::constant(100.0);
         let mut a = BurnAlert::default();
         a.reset(&rule(), 0.999, 100.0, 0.002);
-        assert_eq!(a.predict(SimTime::ZERO, 0.01, &d), None);
+        assert_eq!(a.predict(SimTime::ZERO, SimTime::ZERO, 0.01, &d), None);
         a.record(SimTime(3_600_000), 360_000.0, 3_600.0);
         assert!(!a.firing(SimTime(3_600_000)));
     }
@@ -196,6 +205,9 @@ mod tests {
         assert!(a.firing(SimTime(600_000)));
         a.record(SimTime(1_000_000), 4000.0, 0.0);
         assert!(!a.firing(SimTime(1_000_000)));
-        assert_eq!(a.predict(SimTime(1_000_000), 0.0, &d), None);
+        assert_eq!(
+            a.predict(SimTime(1_000_000), SimTime(1_000_000), 0.0, &d),
+            None
+        );
     }
 }

@@ -16,7 +16,7 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::scenario::{Scenario, Strategy};
+use crate::scenario::Scenario;
 use crate::stats::{Stat, Summary};
 use crate::trial::{METRIC_NAMES, Outcome, ReleaseDraw, TrialResult, TrialStreams, World};
 
@@ -144,36 +144,21 @@ const BATCH: u64 = 64;
 
 /// Runs the plan; returns statistics per planned strategy. `rows`, if given,
 /// receives every trial's row in trial order.
-pub fn run(
-    sc: &Scenario,
-    plan: &Plan,
-    mut rows: Option<RowSink<'_>>,
-) -> Vec<StrategyStats> {
-    let strategies: Vec<&Strategy> = plan.strategies.iter().map(|&i| &sc.strategies[i]).collect();
+pub fn run(sc: &Scenario, plan: &Plan, mut rows: Option<RowSink<'_>>) -> Vec<StrategyStats> {
     let chunks = plan.runs.div_ceil(CHUNK);
-    let want_rows = rows.is_some();
-    let mut total: Vec<StrategyStats> = strategies.iter().map(|_| StrategyStats::new()).collect();
+    // Without rows, one parallel pass; with rows, batches keep memory bounded.
+    let batch = if rows.is_some() { BATCH } else { chunks.max(1) };
+    let mut total = new_stats(plan);
     let mut first = 0;
     while first < chunks {
-        let last = (first + BATCH).min(chunks);
-        let parts: Vec<(Vec<StrategyStats>, Vec<TrialRow>)> = (first..last)
-            .into_par_iter()
-            .map_init(
-                || {
-                    strategies
-                        .iter()
-                        .map(|s| World::new(sc, s))
-                        .collect::<Vec<_>>()
-                },
-                |worlds, c| run_chunk(sc, plan, worlds, c, want_rows),
-            )
-            .collect();
-        for (stats, chunk_rows) in &parts {
-            for (t, s) in total.iter_mut().zip(stats) {
-                t.merge(s);
-            }
-            if let Some(sink) = rows.as_mut() {
-                sink(chunk_rows);
+        let last = (first + batch).min(chunks);
+        let part = run_batch(sc, plan, first..last, rows.is_some());
+        merge_into(&mut total, &part.stats);
+        if let Some(sink) = rows.as_mut() {
+            let mut chunk_rows = part.rows;
+            chunk_rows.sort_unstable_by_key(|(c, _)| *c);
+            for (_, r) in &chunk_rows {
+                sink(r);
             }
         }
         first = last;
@@ -181,14 +166,69 @@ pub fn run(
     total
 }
 
+/// What a worker accumulates: statistics (merged exactly, in any order) and,
+/// if wanted, each chunk's rows tagged with the chunk index.
+struct Part {
+    stats: Vec<StrategyStats>,
+    rows: Vec<(u64, Vec<TrialRow>)>,
+}
+
+fn new_stats(plan: &Plan) -> Vec<StrategyStats> {
+    plan.strategies
+        .iter()
+        .map(|_| StrategyStats::new())
+        .collect()
+}
+
+fn merge_into(total: &mut [StrategyStats], part: &[StrategyStats]) {
+    for (t, s) in total.iter_mut().zip(part) {
+        t.merge(s);
+    }
+}
+
+/// Runs chunks in parallel. Each worker folds into its own accumulator
+/// (few allocations); accumulators are then merged exactly, so the split
+/// rayon chooses does not show in the result.
+fn run_batch(sc: &Scenario, plan: &Plan, chunks: std::ops::Range<u64>, want_rows: bool) -> Part {
+    let empty = || Part {
+        stats: new_stats(plan),
+        rows: Vec::new(),
+    };
+    chunks
+        .into_par_iter()
+        .fold(
+            || {
+                let worlds: Vec<World<'_>> = plan
+                    .strategies
+                    .iter()
+                    .map(|&i| World::new(sc, &sc.strategies[i]))
+                    .collect();
+                (worlds, empty())
+            },
+            |(mut worlds, mut part), c| {
+                let rows = run_chunk(sc, plan, &mut worlds, &mut part.stats, c, want_rows);
+                if want_rows {
+                    part.rows.push((c, rows));
+                }
+                (worlds, part)
+            },
+        )
+        .map(|(_, part)| part)
+        .reduce(empty, |mut a, b| {
+            merge_into(&mut a.stats, &b.stats);
+            a.rows.extend(b.rows);
+            a
+        })
+}
+
 fn run_chunk(
     sc: &Scenario,
     plan: &Plan,
     worlds: &mut [World<'_>],
+    stats: &mut [StrategyStats],
     chunk: u64,
     want_rows: bool,
-) -> (Vec<StrategyStats>, Vec<TrialRow>) {
-    let mut stats: Vec<StrategyStats> = worlds.iter().map(|_| StrategyStats::new()).collect();
+) -> Vec<TrialRow> {
     let mut rows = Vec::new();
     let end = ((chunk + 1) * CHUNK).min(plan.runs);
     for trial in chunk * CHUNK..end {
@@ -206,7 +246,7 @@ fn run_chunk(
             }
         }
     }
-    (stats, rows)
+    rows
 }
 
 /// The summary of one strategy in the shape of `summary.json` (DESIGN §3).

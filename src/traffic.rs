@@ -84,17 +84,53 @@ impl Demand {
 
     /// Requests in [t0, t1).
     pub fn requests(&self, t0: SimTime, t1: SimTime) -> f64 {
+        self.requests_from(t0, self.sin_at(t0), t1).0
+    }
+
+    /// sin θ(t), the phase term of the demand integral. Callers that walk
+    /// forward through time pass it from one interval to the next, so each
+    /// interval costs one sine instead of two.
+    pub fn sin_at(&self, t: SimTime) -> f64 {
+        if self.amp == 0.0 {
+            0.0
+        } else {
+            self.theta(t).sin()
+        }
+    }
+
+    /// Requests in [t0, t1) given `sin0 = sin_at(t0)`; also returns `sin_at(t1)`.
+    pub fn requests_from(&self, t0: SimTime, sin0: f64, t1: SimTime) -> (f64, f64) {
         let dt = (t1.0 - t0.0) as f64 / 1000.0;
         if self.amp == 0.0 {
-            return self.mean * dt;
+            return (self.mean * dt, 0.0);
         }
+        let sin1 = self.theta(t1).sin();
         let w = TAU / DAY_S;
-        self.mean * (dt + self.amp / w * (self.theta(t1).sin() - self.theta(t0).sin()))
+        (self.mean * (dt + self.amp / w * (sin1 - sin0)), sin1)
     }
 
     /// Requests, overload above `capacity` rps, and time above it, in [t0, t1).
     pub fn load(&self, t0: SimTime, t1: SimTime, capacity: f64) -> Load {
-        let requests = self.requests(t0, t1);
+        self.load_from(t0, self.sin_at(t0), t1, capacity).0
+    }
+
+    /// [`Demand::load`] given `sin0 = sin_at(t0)`; also returns `sin_at(t1)`.
+    pub fn load_from(&self, t0: SimTime, sin0: f64, t1: SimTime, capacity: f64) -> (Load, f64) {
+        let (requests, sin1) = self.requests_from(t0, sin0, t1);
+        (
+            self.load_given(t0, t1, (sin0, sin1), requests, capacity),
+            sin1,
+        )
+    }
+
+    fn load_given(
+        &self,
+        t0: SimTime,
+        t1: SimTime,
+        sins: (f64, f64),
+        requests: f64,
+        capacity: f64,
+    ) -> Load {
         let dt = (t1.0 - t0.0) as f64 / 1000.0;
         if capacity >= self.peak() {
             return Load {
@@ -112,11 +148,11 @@ impl Demand {
             };
         }
         // Demand crosses capacity: integrate max(0, cos θ − c) in closed form.
-        let c = (capacity / self.mean - 1.0) / self.amp;
+        let x = Crossing::new((capacity / self.mean - 1.0) / self.amp);
         let (th0, th1) = (self.theta(t0), self.theta(t1));
         let w = TAU / DAY_S;
-        let over = self.mean * self.amp / w * (excess_integral(th1, c) - excess_integral(th0, c));
-        let above = (time_above(th1, c) - time_above(th0, c)) / w;
+        let over = self.mean * self.amp / w * (x.excess(th1, sins.1) - x.excess(th0, sins.0));
+        let above = (x.time_above(th1) - x.time_above(th0)) / w;
         Load {
             requests,
             overload: over.max(0.0),
@@ -125,28 +161,53 @@ impl Demand {
     }
 }
 
-/// ∫₀^θ max(0, cos u − c) du for c ∈ (−1, 1), any real θ.
-fn excess_integral(theta: f64, c: f64) -> f64 {
-    let alpha = c.acos();
-    let lobe = alpha.sin() - c * alpha; // half of one period's positive area
-    let k = (theta / TAU).floor();
-    let phi = theta - k * TAU;
-    let partial = if phi <= alpha {
-        phi.sin() - c * phi
-    } else if phi <= TAU - alpha {
-        lobe
-    } else {
-        lobe + (phi.sin() + alpha.sin()) - c * (phi - (TAU - alpha))
-    };
-    k * 2.0 * lobe + partial
+/// The capacity level of a crossing, as cos θ = c, with what every
+/// primitive below needs of it computed once.
+#[derive(Clone, Copy)]
+struct Crossing {
+    c: f64,
+    /// acos c: demand is above capacity where |θ mod 2π| < α.
+    alpha: f64,
+    /// sin α = √(1 − c²).
+    sin_alpha: f64,
 }
 
-/// Measure of {u ∈ [0, θ] : cos u > c}, c ∈ (−1, 1), any real θ.
-fn time_above(theta: f64, c: f64) -> f64 {
-    let alpha = c.acos();
-    let k = (theta / TAU).floor();
-    let phi = theta - k * TAU;
-    k * 2.0 * alpha + phi.min(alpha) + (phi - (TAU - alpha)).max(0.0)
+impl Crossing {
+    fn new(c: f64) -> Self {
+        Crossing {
+            c,
+            alpha: c.acos(),
+            sin_alpha: (1.0 - c * c).max(0.0).sqrt(),
+        }
+    }
+
+    /// ∫₀^θ max(0, cos u − c) du, given sin θ.
+    fn excess(&self, theta: f64, sin_theta: f64) -> f64 {
+        let Crossing {
+            c,
+            alpha,
+            sin_alpha,
+        } = *self;
+        let lobe = sin_alpha - c * alpha; // half of one period's positive area
+        let k = (theta / TAU).floor();
+        let phi = theta - k * TAU; // sin φ = sin θ
+        let partial = if phi <= alpha {
+            sin_theta - c * phi
+        } else if phi <= TAU - alpha {
+            lobe
+        } else {
+            lobe + (sin_theta + sin_alpha) - c * (phi - (TAU - alpha))
+        };
+        k * 2.0 * lobe + partial
+    }
+
+    /// Measure of {u ∈ [0, θ] : cos u > c}.
+    fn time_above(&self, theta: f64) -> f64 {
+        let alpha = self.alpha;
+        let k = (theta / TAU).floor();
+        let phi = theta - k * TAU;
+        k * 2.0 * alpha + phi.min(alpha) + (phi - (TAU - alpha)).max(0.0)
+    }
 }
 
 /// Cumulative per-user failure hazard, by cohort, for the expected number of

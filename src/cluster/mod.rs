@@ -120,6 +120,8 @@ pub struct Cluster {
     pending: std::collections::VecDeque<PodId>,
     request: Resources,
     counts: [Counts; 2],
+    /// Ids of each version's active (Pending or placed) pods, oldest first.
+    active: [Vec<PodId>; 2],
 }
 
 impl Cluster {
@@ -148,6 +150,7 @@ impl Cluster {
         self.pending.clear();
         self.request = request;
         self.counts = [Counts::default(); 2];
+        self.active.iter_mut().for_each(Vec::clear);
     }
 
     /// Counts of `v`'s pods.
@@ -178,6 +181,7 @@ impl Cluster {
             boot_ms,
         });
         self.counts[v.idx()].active += 1;
+        self.active[v.idx()].push(id);
         self.pending.push_back(id);
         id
     }
@@ -271,8 +275,12 @@ impl Cluster {
         self.set_serving(id, false, false, false);
         let pod = &mut self.pods[id as usize];
         pod.incarnation += 1;
-        let c = &mut self.counts[pod.version.idx()];
+        let v = pod.version.idx();
+        let c = &mut self.counts[v];
         c.active -= 1;
+        if let Some(i) = self.active[v].iter().rposition(|&p| p == id) {
+            self.active[v].remove(i); // keeps ids in creation order
+        }
         if phase == Phase::Pending {
             pod.phase = Phase::Gone; // never placed: nothing to release
         } else {
@@ -300,20 +308,25 @@ impl Cluster {
     /// available, newest first (ReplicaSet's ActivePods ranking, simplified).
     pub fn victims(&self, v: Version, n: u32, out: &mut Vec<PodId>) {
         out.clear();
-        if n == 0 {
+        let active = &self.active[v.idx()];
+        let n = (n as usize).min(active.len());
+        if self.counts[v.idx()].available as usize == active.len() {
+            // All available (one rank): simply the newest.
+            out.extend(active[active.len() - n..].iter().rev());
             return;
         }
-        for rank in 0..4u8 {
-            for (i, p) in self.pods.iter().enumerate().rev() {
-                if out.len() as u32 == n {
-                    return;
-                }
-                let active = matches!(p.phase, Phase::Pending | Phase::Placed);
-                if p.version == v && active && delete_rank(p) == rank {
-                    out.push(i as PodId);
-                }
-            }
+        out.extend_from_slice(active);
+        let key = |id: &PodId| {
+            (
+                delete_rank(&self.pods[*id as usize]),
+                std::cmp::Reverse(*id),
+            )
+        };
+        if n < out.len() && n > 0 {
+            out.select_nth_unstable_by_key(n - 1, key);
         }
+        out.truncate(n);
+        out.sort_unstable_by_key(key);
     }
 
     /// Recounts from scratch (tests check the incremental counts against it).

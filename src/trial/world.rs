@@ -89,6 +89,8 @@ pub struct World<'s> {
     scratch_placed: Vec<(PodId, SimTime)>,
     // Accounting, integrated up to `acc_t`.
     acc_t: SimTime,
+    /// `demand.sin_at(acc_t)`, carried from one interval to the next.
+    acc_sin: f64,
     route: Route,
     failed: f64,
     peak_bad: f64,
@@ -99,6 +101,10 @@ pub struct World<'s> {
     alert: BurnAlert,
     alert_gen: u32,
     alert_enabled: bool,
+    /// When the next rule evaluation is scheduled, if any.
+    alert_next: Option<SimTime>,
+    /// The routing changed since the last evaluation.
+    alert_changed: bool,
     // Timeline.
     visible_at: Option<SimTime>,
     crash_at: Option<SimTime>,
@@ -112,6 +118,8 @@ pub struct World<'s> {
     // Progress deadline: the last status seen and its generation.
     last_status: [u32; 4],
     deadline_gen: u32,
+    /// When the progress deadline expires unless progress is made first.
+    deadline_at: Option<SimTime>,
     trace: Option<Vec<TraceEvent>>,
 }
 
@@ -139,6 +147,7 @@ impl<'s> World<'s> {
             scratch_ids: Vec::new(),
             scratch_placed: Vec::new(),
             acc_t: SimTime::ZERO,
+            acc_sin: 0.0,
             route: Route::default(),
             failed: 0.0,
             peak_bad: 0.0,
@@ -149,6 +158,8 @@ impl<'s> World<'s> {
             alert: BurnAlert::default(),
             alert_gen: 0,
             alert_enabled: false,
+            alert_next: None,
+            alert_changed: false,
             visible_at: None,
             crash_at: None,
             detected: None,
@@ -160,6 +171,7 @@ impl<'s> World<'s> {
             human_pending: false,
             last_status: [0; 4],
             deadline_gen: 0,
+            deadline_at: None,
             trace: None,
         }
     }
@@ -196,6 +208,7 @@ impl<'s> World<'s> {
         self.spec = [self.replicas, 0];
         self.target = Version::New;
         self.acc_t = SimTime::ZERO;
+        self.acc_sin = self.demand.sin_at(SimTime::ZERO);
         self.failed = 0.0;
         self.peak_bad = 0.0;
         self.extra_pod_ms = 0.0;
@@ -209,6 +222,8 @@ impl<'s> World<'s> {
             self.baseline,
         );
         self.alert_gen = 0;
+        self.alert_next = None;
+        self.alert_changed = false;
         // An alert already firing on the healthy service pages no one new.
         self.alert_enabled = self.sc.observability.metrics && !self.alert.firing(SimTime::ZERO);
         self.visible_at = None;
@@ -221,6 +236,7 @@ impl<'s> World<'s> {
         self.full_bad_before_detect = false;
         self.human_pending = false;
         self.deadline_gen = 0;
+        self.deadline_at = None;
         if let Some(t) = self.trace.as_mut() {
             t.clear();
         }
@@ -617,7 +633,8 @@ impl World<'_> {
         let r = self.route;
         let n = r.ep[0] + r.ep[1];
         let cap = f64::from(n) * self.sc.service.pod.capacity_rps;
-        let load = self.demand.load(t0, now, cap);
+        let (load, sin1) = self.demand.load_from(t0, self.acc_sin, now, cap);
+        self.acc_sin = sin1;
         let f = self.failures(r, load.requests, load.overload);
         self.shortfall_s += if n == 0 {
             dt_ms / 1000.0
@@ -719,11 +736,30 @@ impl World<'_> {
             }
         }
         if self.alert_enabled && self.detected.is_none() {
-            self.alert_gen += 1;
-            if let Some(at) = self.alert.predict(now, self.ratio_now(now), &self.demand) {
-                ctx.schedule_at(at, Ev::AlertCheck(self.alert_gen));
+            self.alert_changed = true;
+            let next = self.next_evaluation(now);
+            if self.alert_next.is_none_or(|t| t > next) {
+                self.schedule_alert_check(next, ctx);
             }
         }
+    }
+
+    /// The rule's first evaluation at or after `now`.
+    fn next_evaluation(&self, now: SimTime) -> SimTime {
+        let every = self
+            .sc
+            .observability
+            .alerting
+            .evaluation_interval
+            .as_millis()
+            .max(1);
+        SimTime(now.0.div_ceil(every) * every)
+    }
+
+    fn schedule_alert_check(&mut self, at: SimTime, ctx: &mut Context<'_, Ev>) {
+        self.alert_gen += 1;
+        self.alert_next = Some(at);
+        ctx.schedule_at(at, Ev::AlertCheck(self.alert_gen));
     }
 
     fn on_alert_check(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) -> bool {
@@ -738,11 +774,18 @@ impl World<'_> {
             self.detect(now, Signal::Alert, ctx);
             return true;
         }
-        // The prediction assumed constant rates; look again from the next evaluation.
-        self.alert_gen += 1;
+        // While the routing keeps changing, evaluate at every rule evaluation;
+        // once it has held still for a whole interval, jump to the predicted
+        // firing (if any) instead of ticking through an unchanging hour.
+        self.alert_next = None;
         let next = now + self.sc.observability.alerting.evaluation_interval;
-        if let Some(at) = self.alert.predict(next, self.ratio_now(now), &self.demand) {
-            ctx.schedule_at(at, Ev::AlertCheck(self.alert_gen));
+        if std::mem::take(&mut self.alert_changed) {
+            self.schedule_alert_check(next, ctx);
+        } else if let Some(at) = self
+            .alert
+            .predict(now, next, self.ratio_now(now), &self.demand)
+        {
+            self.schedule_alert_check(at, ctx);
         }
         false
     }
@@ -773,17 +816,29 @@ impl World<'_> {
             now == SimTime::ZERO || s[0] > l[0] || s[1] < l[1] || s[2] > l[2] || s[3] > l[3];
         self.last_status = s;
         if progressed {
-            self.deadline_gen += 1;
-            ctx.schedule_in(
-                self.strategy.progress_deadline,
-                Ev::Deadline(self.deadline_gen),
-            );
+            // One pending check at a time: it moves itself to the latest deadline.
+            let first = self.deadline_at.is_none();
+            self.deadline_at = Some(now + self.strategy.progress_deadline);
+            if first {
+                ctx.schedule_in(
+                    self.strategy.progress_deadline,
+                    Ev::Deadline(self.deadline_gen),
+                );
+            }
         }
     }
 
     fn on_deadline(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) -> bool {
         if self.target != Version::New || self.complete_at.is_some() {
             return false;
+        }
+        match self.deadline_at {
+            Some(at) if at > now => {
+                ctx.schedule_at(at, Ev::Deadline(self.deadline_gen));
+                return false;
+            }
+            None => return false,
+            Some(_) => self.deadline_at = None,
         }
         self.note(
             "progress_deadline_exceeded",
