@@ -28,6 +28,7 @@ pub enum Purpose {
     Startup = 1,
     Human = 2,
     Reports = 3,
+    Shutdown = 4,
 }
 
 /// The stream for `purpose` of trial `trial`.
@@ -50,6 +51,7 @@ pub fn streams_of(sc: &Scenario, seed: u64, trial: u64) -> TrialStreams {
     TrialStreams {
         startup: stream(seed, trial, Purpose::Startup),
         human: stream(seed, trial, Purpose::Human),
+        shutdown: stream(seed, trial, Purpose::Shutdown),
         report_delay_ms: crate::sim::Duration::from_millis_f64(delay).as_millis(),
     }
 }

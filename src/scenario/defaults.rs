@@ -59,6 +59,11 @@ pub fn image_pull() -> Dist {
 }
 
 /// JVM-style boot at ≤ 1 vCPU (CALIBRATION §4, est.).
+/// SIGTERM → exit: a preStop pause plus draining in-flight requests (est.).
+pub fn shutdown() -> Dist {
+    Dist::lognormal(5.0 * SECOND, 20.0 * SECOND)
+}
+
 pub fn boot() -> Dist {
     Dist::lognormal(20.0 * SECOND, 60.0 * SECOND)
 }

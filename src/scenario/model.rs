@@ -40,6 +40,9 @@ pub struct Service {
     /// `None`: a hung pod is never restarted.
     pub liveness_probe: Option<Probe>,
     pub termination_grace_period: Duration,
+    /// SIGTERM → the process exits, in ms (capped at the grace period): how
+    /// long a deleted pod holds its resources.
+    pub shutdown: Dist,
     pub image: Image,
     /// Latency of a healthy request, in ms (default lognormal median 50ms, p95 250ms).
     pub latency: Dist,

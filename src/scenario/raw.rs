@@ -47,6 +47,7 @@ pub struct RawService {
     pub readiness_probe: Option<RawProbe>,
     pub liveness_probe: Option<RawProbe>,
     pub termination_grace_period_seconds: Option<u64>,
+    pub shutdown: Opt<RawDist>,
     #[serde(default)]
     pub image: RawImage,
     pub latency: Opt<RawDist>,

@@ -79,6 +79,7 @@ fn service(s: &Service) -> Y {
             "terminationGracePeriodSeconds",
             seconds(s.termination_grace_period),
         ),
+        ("shutdown", dist(&s.shutdown, format_duration)),
         (
             "image",
             map([

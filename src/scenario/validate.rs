@@ -119,6 +119,9 @@ fn service(at: &At, raw: &RawService) -> Res<Service> {
             raw.termination_grace_period_seconds
                 .unwrap_or(def::TERMINATION_GRACE_SECONDS),
         ),
+        shutdown: at
+            .key("shutdown")
+            .dist_or(&raw.shutdown, DURATION, def::shutdown())?,
         image: Image {
             tag: raw
                 .image

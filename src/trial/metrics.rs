@@ -74,6 +74,9 @@ pub struct TrialResult {
     pub outcome: Outcome,
     /// Whether the release was bad.
     pub bad: bool,
+    /// Every request that arrived during the trial (the denominator of
+    /// `failed_requests`).
+    pub requests: f64,
 }
 
 /// The numeric keys of a trial, in report order.

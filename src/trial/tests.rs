@@ -33,6 +33,7 @@ pub(crate) fn base() -> Scenario {
             }),
             liveness_probe: None,
             termination_grace_period: Duration::ZERO,
+            shutdown: Dist::Fixed(30_000.0),
             image: Image {
                 tag: "v2".into(),
                 mutable: false,

@@ -45,6 +45,8 @@ pub struct TrialStreams {
     pub startup: ChaCha8Rng,
     /// Human delays (ack, decide), in order of need.
     pub human: ChaCha8Rng,
+    /// Shutdown times of deleted pods, in deletion order.
+    pub shutdown: ChaCha8Rng,
     /// Onset → user report delay, drawn once.
     pub report_delay_ms: u64,
 }
@@ -93,6 +95,7 @@ pub struct World<'s> {
     acc_sin: f64,
     route: Route,
     failed: f64,
+    requests: f64,
     peak_bad: f64,
     peak_pods: u32,
     extra_pod_ms: f64,
@@ -150,6 +153,7 @@ impl<'s> World<'s> {
             acc_sin: 0.0,
             route: Route::default(),
             failed: 0.0,
+            requests: 0.0,
             peak_bad: 0.0,
             peak_pods: 0,
             extra_pod_ms: 0.0,
@@ -210,6 +214,7 @@ impl<'s> World<'s> {
         self.acc_t = SimTime::ZERO;
         self.acc_sin = self.demand.sin_at(SimTime::ZERO);
         self.failed = 0.0;
+        self.requests = 0.0;
         self.peak_bad = 0.0;
         self.extra_pod_ms = 0.0;
         self.shortfall_s = 0.0;
@@ -538,21 +543,29 @@ impl World<'_> {
             } else if want < active {
                 let mut ids = std::mem::take(&mut self.scratch_ids);
                 self.cluster.victims(v, active - want, &mut ids);
-                let grace = self.sc.service.termination_grace_period;
                 for &id in &ids {
                     if !self.cluster.delete(id) {
                         continue;
                     }
-                    if grace == Duration::ZERO {
+                    let exit = self.shutdown_time();
+                    if exit == Duration::ZERO {
                         self.cluster.remove(id);
                     } else {
-                        ctx.schedule_in(grace, Ev::Gone(id));
+                        ctx.schedule_in(exit, Ev::Gone(id));
                     }
                 }
                 self.scratch_ids = ids;
             }
         }
         self.place_pending(now, ctx);
+    }
+
+    /// How long a deleted pod takes to exit: its shutdown, cut off by the
+    /// kubelet at terminationGracePeriodSeconds.
+    fn shutdown_time(&mut self) -> Duration {
+        let svc = &self.sc.service;
+        let rng = &mut self.streams.as_mut().expect("streams set").shutdown;
+        Duration::from_millis_f64(svc.shutdown.sample(rng)).min(svc.termination_grace_period)
     }
 
     fn create_pod(&mut self, v: Version, now: SimTime) {
@@ -643,6 +656,7 @@ impl World<'_> {
         };
         let total = f.total();
         self.failed += total;
+        self.requests += load.requests;
         self.expose(r, &f);
         if self.alert_enabled {
             let errors = total + self.baseline * (load.requests - total);
@@ -1069,6 +1083,7 @@ impl World<'_> {
             capacity_shortfall_s: self.shortfall_s,
             outcome: self.outcome(),
             bad,
+            requests: self.requests,
         }
     }
 
