@@ -12,8 +12,8 @@
 //! order, a batch of chunks at a time: memory stays flat in the number of
 //! trials.
 
-use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 
 use crate::scenario::Scenario;
@@ -29,6 +29,8 @@ pub enum Purpose {
     Human = 2,
     Reports = 3,
     Shutdown = 4,
+    Analysis = 5,
+    Checks = 6,
 }
 
 /// The stream for `purpose` of trial `trial`.
@@ -52,6 +54,8 @@ pub fn streams_of(sc: &Scenario, seed: u64, trial: u64) -> TrialStreams {
         startup: stream(seed, trial, Purpose::Startup),
         human: stream(seed, trial, Purpose::Human),
         shutdown: stream(seed, trial, Purpose::Shutdown),
+        analysis: stream(seed, trial, Purpose::Analysis),
+        smoke_draw: stream(seed, trial, Purpose::Checks).random::<f64>(),
         report_delay_ms: crate::sim::Duration::from_millis_f64(delay).as_millis(),
     }
 }

@@ -123,7 +123,9 @@ impl Demand {
         )
     }
 
-    fn load_given(
+    /// [`Demand::load`] given the `requests` of [t0, t1) and
+    /// `sins = (sin_at(t0), sin_at(t1))`.
+    pub fn load_given(
         &self,
         t0: SimTime,
         t1: SimTime,

@@ -78,6 +78,8 @@ pub struct Pod {
     pub available: bool,
     /// Its process hangs (a delayed crash): it fails whatever reaches it.
     pub hung: bool,
+    /// Container restarts so far (for the kubelet's back-off).
+    pub restarts: u32,
     /// Its start-up draw: image pull, boot (ms).
     pub pull_ms: u64,
     pub boot_ms: u64,
@@ -177,6 +179,7 @@ impl Cluster {
             ready: false,
             available: false,
             hung: false,
+            restarts: 0,
             pull_ms,
             boot_ms,
         });

@@ -4,7 +4,7 @@
 //!
 //! Durations are ms, shares are fractions.
 
-use super::model::{DefectKind, DefectSpec, Dist, IntOrPercent};
+use super::model::{Analysis, DefectKind, DefectSpec, Dist, IntOrPercent, OnNoData};
 use crate::sim::time::Duration;
 
 const SECOND: f64 = 1e3;
@@ -48,6 +48,24 @@ pub const EVALUATION_INTERVAL: Duration = Duration::from_secs(60);
 pub const MAX_SURGE: IntOrPercent = IntOrPercent::Percent(25);
 pub const MAX_UNAVAILABLE: IntOrPercent = IntOrPercent::Percent(25);
 pub const PROGRESS_DEADLINE_SECONDS: u64 = 600;
+/// Argo Rollouts: the old stack (blue-green) or stable set (canary) is kept
+/// this long after promotion, and the new one this long after an abort.
+pub const SCALE_DOWN_DELAY_SECONDS: u64 = 30;
+pub const ABORT_SCALE_DOWN_DELAY_SECONDS: u64 = 30;
+/// Blue-green: endpoints follow the active Service's new selector (est.).
+pub const SWITCH_DELAY: Duration = Duration::from_secs(2);
+/// Blue-green pre-promotion smoke tests run this long (est.).
+pub const SMOKE_TEST_DURATION: Duration = Duration::from_secs(120);
+/// Measurements of a step or post-promotion analysis that sets no `count`
+/// anywhere: such an analysis must end for the rollout to go on.
+pub const ANALYSIS_COUNT: u32 = 5;
+/// Argo `setMirrorRoute.percentage` when left out.
+pub const MIRROR_PERCENTAGE: u32 = 100;
+/// Flagger: failed checks before rollback, highest canary weight, and the
+/// share of traffic mirrored with `mirror: true`.
+pub const FLAGGER_THRESHOLD: u32 = 5;
+pub const FLAGGER_MAX_WEIGHT: u32 = 50;
+pub const FLAGGER_MIRROR_WEIGHT: u32 = 100;
 /// Monte Carlo trials per strategy, seed and horizon.
 pub const RUNS: u64 = 10_000;
 pub const SEED: u64 = 42;
@@ -139,4 +157,20 @@ pub fn defects() -> Vec<DefectSpec> {
             },
         ),
     ]
+}
+
+/// `observability.analysis` defaults: Flagger's 1m interval and its 99% success /
+/// 500ms thresholds (CALIBRATION §5), Argo's failureLimit 0, inconclusive on no data.
+pub fn analysis() -> Analysis {
+    Analysis {
+        interval: Duration::from_secs(60),
+        count: None,
+        error_rate_threshold: 0.01,
+        latency_p99_threshold: Duration::from_millis(500),
+        failure_limit: 0,
+        inconclusive_limit: 0,
+        min_requests: 100,
+        compare_to_baseline: false,
+        on_no_data: OnNoData::Inconclusive,
+    }
 }

@@ -43,6 +43,21 @@ impl Dist {
         }
     }
 
+    /// The `q`-quantile (0 < q < 1).
+    pub fn quantile(&self, q: f64) -> f64 {
+        match self {
+            Dist::Fixed(v) => *v,
+            Dist::Uniform { min, max } => min + (max - min) * q,
+            Dist::Exponential { mean } => -mean * (1.0 - q).ln(),
+            Dist::LogNormal { mu, sigma, .. } => (mu + sigma * normal_quantile(q)).exp(),
+            Dist::Empirical(s) => {
+                let mut v = s.clone();
+                v.sort_by(f64::total_cmp);
+                v[((q * v.len() as f64) as usize).min(v.len() - 1)]
+            }
+        }
+    }
+
     /// P(X ≤ x).
     pub fn cdf(&self, x: f64) -> f64 {
         match self {
@@ -82,6 +97,11 @@ fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     let u1 = 1.0 - rng.random::<f64>(); // (0, 1]
     let u2 = rng.random::<f64>();
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// Φ⁻¹(q), the standard normal quantile.
+pub fn normal_quantile(q: f64) -> f64 {
+    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * q)
 }
 
 /// Φ(z), the standard normal CDF.

@@ -5,7 +5,7 @@
 //! value. Nothing downstream sees raw YAML. `yaml` reads the text safely and
 //! names the key path of every error; `render` writes a scenario back.
 
-mod defaults;
+pub mod defaults;
 pub mod dist;
 mod error;
 pub mod model;

@@ -192,6 +192,8 @@ pub struct Observability {
     pub alerting: Alerting,
     pub human_response: HumanResponse,
     pub user_reports: UserReports,
+    /// Defaults for every canary / blue-green analysis.
+    pub analysis: Analysis,
 }
 
 /// SRE Workbook multiwindow burn-rate page.
@@ -239,6 +241,144 @@ pub enum StrategyKind {
         max_surge: IntOrPercent,
         max_unavailable: IntOrPercent,
     },
+    BlueGreen(BlueGreen),
+    Canary(Canary),
+}
+
+/// Argo Rollouts' blue-green strategy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlueGreen {
+    /// Pods of the preview (green) stack before promotion; `None` = replicas.
+    pub preview_replica_count: Option<u32>,
+    /// false: the switch waits for a human to promote (default true).
+    pub auto_promotion_enabled: bool,
+    /// With auto-promotion: wait this long after the preview is ready
+    /// (`None`: promote as soon as it is ready and pre-promotion checks pass).
+    pub auto_promotion_seconds: Option<Duration>,
+    /// Smoke tests against the preview, which serves no users.
+    pub pre_promotion_analysis: Option<SmokeTest>,
+    /// Metric analysis after the switch; failure switches back to blue.
+    pub post_promotion_analysis: Option<Analysis>,
+    /// Old (blue) stack kept after the switch (default 30s).
+    pub scale_down_delay: Duration,
+    /// On abort, the preview stack is scaled down after this (default 30s).
+    pub abort_scale_down_delay: Duration,
+    /// Endpoint propagation after the active Service's selector changes (default 2s).
+    pub switch_delay: Duration,
+}
+
+/// Pre-promotion smoke tests.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SmokeTest {
+    /// Probability that a defect (other than crashOnStart, which always
+    /// shows) is caught.
+    pub catch_rate: f64,
+    /// How long the tests run (default 2m).
+    pub duration: Duration,
+}
+
+/// Argo Rollouts' canary strategy (or Flagger's form of it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Canary {
+    /// A mesh or ingress sets exact weights; false: weight ≈ replica ratio.
+    pub traffic_routing: bool,
+    /// Basic canary (no router): Argo's maxSurge / maxUnavailable (25% / 25%).
+    pub max_surge: IntOrPercent,
+    pub max_unavailable: IntOrPercent,
+    pub plan: CanaryPlan,
+    /// Background analysis (Argo form only) from a step on.
+    pub background_analysis: Option<BackgroundAnalysis>,
+    /// false: a failed analysis pages a human instead of aborting (default true).
+    pub auto_rollback: bool,
+    /// With a router: scale the stable set down as the canary's weight grows.
+    pub dynamic_stable_scale: bool,
+    /// Old stable pods kept after promotion (default 30s).
+    pub scale_down_delay: Duration,
+    /// On abort with a router, the canary is scaled down after this (default 30s).
+    pub abort_scale_down_delay: Duration,
+}
+
+/// Steps (Argo) or Flagger's interval-driven weight schedule.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CanaryPlan {
+    Steps(Vec<CanaryStep>),
+    Flagger(Flagger),
+}
+
+/// One Argo canary step.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CanaryStep {
+    /// Canary traffic weight, percent (0–100).
+    SetWeight(u32),
+    /// `pause: {duration}`; `None` = wait for a human to promote.
+    Pause(Option<Duration>),
+    /// Inline analysis: the step ends when it succeeds.
+    Analysis(Analysis),
+    /// Canary pod count independent of the weight (with a router).
+    SetCanaryScale(CanaryScale),
+    /// Copy this percent of traffic to the canary; responses are discarded.
+    SetMirror(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CanaryScale {
+    Replicas(u32),
+    /// Percent of replicas.
+    Weight(u32),
+    MatchTrafficWeight,
+}
+
+/// Flagger's analysis: every `interval` a check; on success the weight steps
+/// up until `max_weight`, then promotion; `threshold` failed checks roll back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flagger {
+    pub interval: Duration,
+    pub threshold: u32,
+    pub max_weight: u32,
+    /// The weights in order (from `stepWeight` or `stepWeights`), ending at `max_weight`.
+    pub step_weights: Vec<u32>,
+    /// Mirror traffic to the canary before shifting any (Flagger `mirror`).
+    pub mirror_weight: Option<u32>,
+    /// Checks: thresholds, noise handling.
+    pub analysis: Analysis,
+}
+
+/// Argo background analysis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackgroundAnalysis {
+    /// Index of the step from which it runs (default 0).
+    pub starting_step: u32,
+    pub analysis: Analysis,
+}
+
+/// How a canary's metrics are judged (defaults from `observability.analysis`,
+/// overridden per use).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Analysis {
+    pub interval: Duration,
+    /// Measurements before the analysis succeeds; `None`: until the rollout ends.
+    pub count: Option<u32>,
+    /// Canary error ratio above this fails a measurement.
+    pub error_rate_threshold: f64,
+    /// Canary p99 latency above this fails a measurement.
+    pub latency_p99_threshold: Duration,
+    /// The analysis fails when failed measurements exceed this (Argo, default 0).
+    pub failure_limit: u32,
+    /// …and is inconclusive (pauses for a human) when inconclusive ones exceed this.
+    pub inconclusive_limit: u32,
+    /// Fewer canary requests in an interval than this is "no data".
+    pub min_requests: u64,
+    /// Also test canary against stable (two-proportion z-test).
+    pub compare_to_baseline: bool,
+    pub on_no_data: OnNoData,
+}
+
+/// What a measurement with too few requests counts as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnNoData {
+    Fail,
+    Inconclusive,
+    Pass,
 }
 
 impl StrategyKind {
@@ -247,6 +387,8 @@ impl StrategyKind {
         match self {
             StrategyKind::Recreate => "Recreate",
             StrategyKind::RollingUpdate { .. } => "RollingUpdate",
+            StrategyKind::BlueGreen(_) => "BlueGreen",
+            StrategyKind::Canary(_) => "Canary",
         }
     }
 }

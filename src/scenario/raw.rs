@@ -180,6 +180,7 @@ pub struct RawObservability {
     pub human_response: RawHumanResponse,
     #[serde(default)]
     pub user_reports: RawUserReports,
+    pub analysis: Option<RawAnalysis>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -216,6 +217,139 @@ pub struct RawStrategy {
     pub max_unavailable: Opt<Scalar>,
     pub min_ready_seconds: Opt<u64>,
     pub progress_deadline_seconds: Opt<u64>,
+    // BlueGreen
+    pub preview_replica_count: Opt<u32>,
+    pub auto_promotion_enabled: Opt<bool>,
+    pub auto_promotion_seconds: Opt<u64>,
+    pub pre_promotion_analysis: Opt<RawSmokeTest>,
+    pub post_promotion_analysis: Opt<RawAnalysisSwitch>,
+    pub switch_delay: Opt<Scalar>,
+    // BlueGreen and Canary
+    pub scale_down_delay_seconds: Opt<u64>,
+    pub abort_scale_down_delay_seconds: Opt<u64>,
+    // Canary
+    pub traffic_routing: Opt<bool>,
+    pub steps: Opt<Vec<S<RawStep>>>,
+    pub analysis: Opt<RawCanaryAnalysis>,
+    pub auto_rollback: Opt<bool>,
+    pub dynamic_stable_scale: Opt<bool>,
+}
+
+/// The analysis keys, shared by `observability.analysis` and every analysis
+/// block of a strategy (which inherit the keys they leave out).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawAnalysis {
+    pub interval: Opt<Scalar>,
+    pub count: Opt<u32>,
+    pub error_rate_threshold: Opt<Scalar>,
+    pub latency_p99_threshold: Opt<Scalar>,
+    pub failure_limit: Option<u32>,
+    pub inconclusive_limit: Option<u32>,
+    pub min_requests: Option<u64>,
+    pub compare_to_baseline: Option<bool>,
+    pub on_no_data: Option<RawOnNoData>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RawOnNoData {
+    Fail,
+    Inconclusive,
+    Pass,
+}
+
+/// A Canary's strategy-level `analysis`: Argo background analysis (with
+/// `steps`) or Flagger's form (without). Both forms' keys are accepted here
+/// so that `validate` can say which form a misplaced key belongs to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawCanaryAnalysis {
+    // Argo background analysis
+    pub starting_step: Opt<u32>,
+    // Flagger
+    pub threshold: Opt<u32>,
+    pub max_weight: Opt<u32>,
+    pub step_weight: Opt<u32>,
+    pub step_weights: Opt<Vec<S<u32>>>,
+    pub mirror: Opt<bool>,
+    pub mirror_weight: Opt<u32>,
+    // The analysis keys, as in `RawAnalysis`
+    pub interval: Opt<Scalar>,
+    pub count: Opt<u32>,
+    pub error_rate_threshold: Opt<Scalar>,
+    pub latency_p99_threshold: Opt<Scalar>,
+    pub failure_limit: Option<u32>,
+    pub inconclusive_limit: Option<u32>,
+    pub min_requests: Option<u64>,
+    pub compare_to_baseline: Option<bool>,
+    pub on_no_data: Option<RawOnNoData>,
+}
+
+impl RawCanaryAnalysis {
+    /// The analysis keys alone.
+    pub fn checks(&self) -> RawAnalysis {
+        RawAnalysis {
+            interval: self.interval.clone(),
+            count: self.count.clone(),
+            error_rate_threshold: self.error_rate_threshold.clone(),
+            latency_p99_threshold: self.latency_p99_threshold.clone(),
+            failure_limit: self.failure_limit,
+            inconclusive_limit: self.inconclusive_limit,
+            min_requests: self.min_requests,
+            compare_to_baseline: self.compare_to_baseline,
+            on_no_data: self.on_no_data,
+        }
+    }
+}
+
+/// Blue-green `prePromotionAnalysis`: smoke tests against the preview.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawSmokeTest {
+    pub smoke_test_catch_rate: S<Scalar>,
+    pub duration: Opt<Scalar>,
+}
+
+/// `postPromotionAnalysis`: `true` / `false`, or a mapping of analysis keys.
+#[derive(Debug)]
+pub enum RawAnalysisSwitch {
+    Enabled(bool),
+    Map(Box<RawAnalysis>),
+}
+
+/// One Argo canary step: a mapping that should hold exactly one of these
+/// (checked in `validate`, which can then name both when there are two).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawStep {
+    pub set_weight: Opt<u32>,
+    pub pause: Opt<RawPause>,
+    pub analysis: Opt<RawAnalysis>,
+    pub set_canary_scale: Opt<RawCanaryScale>,
+    pub set_mirror_route: Opt<RawMirrorRoute>,
+}
+
+/// `pause: {}` (wait for a human) or `pause: { duration: 10m }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPause {
+    pub duration: Opt<Scalar>,
+}
+
+/// Exactly one of the three, checked in `validate`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawCanaryScale {
+    pub replicas: Opt<u32>,
+    pub weight: Opt<u32>,
+    pub match_traffic_weight: Opt<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMirrorRoute {
+    pub percentage: Opt<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -328,6 +462,30 @@ impl Visitor<'_> for ScalarVisitor {
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
         Ok(Scalar::Str(v.to_owned()))
+    }
+}
+
+impl<'de> Deserialize<'de> for RawAnalysisSwitch {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(AnalysisSwitchVisitor)
+    }
+}
+
+/// Booleans switch the inherited analysis on or off; mappings go to `RawAnalysis`.
+struct AnalysisSwitchVisitor;
+
+impl<'de> Visitor<'de> for AnalysisSwitchVisitor {
+    type Value = RawAnalysisSwitch;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("true, false or a mapping of analysis keys like { count: 5 }")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawAnalysisSwitch, E> {
+        Ok(RawAnalysisSwitch::Enabled(v))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawAnalysisSwitch, A::Error> {
+        let m = RawAnalysis::deserialize(MapAccessDeserializer::new(map))?;
+        Ok(RawAnalysisSwitch::Map(Box::new(m)))
     }
 }
 

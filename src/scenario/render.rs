@@ -204,6 +204,7 @@ fn observability(o: &Observability) -> Y {
     let a = &o.alerting;
     map([
         ("metrics", num(o.metrics)),
+        ("analysis", analysis(&o.analysis)),
         (
             "alerting",
             map([
@@ -232,20 +233,150 @@ fn strategy(s: &Strategy) -> Y {
         ("name", text(&s.name)),
         ("type", plain(s.kind.type_name().to_owned())),
     ];
-    if let StrategyKind::RollingUpdate {
-        max_surge,
-        max_unavailable,
-    } = s.kind
-    {
-        entries.push(("maxSurge", plain(format_int_or_percent(max_surge))));
-        entries.push((
-            "maxUnavailable",
-            plain(format_int_or_percent(max_unavailable)),
-        ));
+    match &s.kind {
+        StrategyKind::Recreate => {}
+        StrategyKind::RollingUpdate {
+            max_surge,
+            max_unavailable,
+        } => entries.extend(surge(*max_surge, *max_unavailable)),
+        StrategyKind::BlueGreen(b) => entries.extend(blue_green(b)),
+        StrategyKind::Canary(c) => entries.extend(canary(c)),
     }
     entries.push(("minReadySeconds", seconds(s.min_ready)));
     entries.push(("progressDeadlineSeconds", seconds(s.progress_deadline)));
     Y::Map(entries)
+}
+
+fn surge(max_surge: IntOrPercent, max_unavailable: IntOrPercent) -> [(&'static str, Y); 2] {
+    [
+        ("maxSurge", plain(format_int_or_percent(max_surge))),
+        (
+            "maxUnavailable",
+            plain(format_int_or_percent(max_unavailable)),
+        ),
+    ]
+}
+
+fn blue_green(b: &BlueGreen) -> Vec<(&'static str, Y)> {
+    let mut entries = Vec::new();
+    entries.extend(
+        b.preview_replica_count
+            .map(|n| ("previewReplicaCount", num(n))),
+    );
+    entries.push(("autoPromotionEnabled", num(b.auto_promotion_enabled)));
+    entries.extend(
+        b.auto_promotion_seconds
+            .map(|d| ("autoPromotionSeconds", seconds(d))),
+    );
+    entries.extend(b.pre_promotion_analysis.as_ref().map(|t| {
+        let smoke = map([
+            ("smokeTestCatchRate", pct(t.catch_rate)),
+            ("duration", duration(t.duration)),
+        ]);
+        ("prePromotionAnalysis", smoke)
+    }));
+    let post = b
+        .post_promotion_analysis
+        .as_ref()
+        .map_or_else(|| num(false), analysis);
+    entries.extend([
+        ("postPromotionAnalysis", post),
+        ("scaleDownDelaySeconds", seconds(b.scale_down_delay)),
+        (
+            "abortScaleDownDelaySeconds",
+            seconds(b.abort_scale_down_delay),
+        ),
+        ("switchDelay", duration(b.switch_delay)),
+    ]);
+    entries
+}
+
+fn canary(c: &Canary) -> Vec<(&'static str, Y)> {
+    let mut entries = vec![("trafficRouting", num(c.traffic_routing))];
+    entries.extend(surge(c.max_surge, c.max_unavailable));
+    match &c.plan {
+        CanaryPlan::Steps(steps) => {
+            entries.push(("steps", Y::List(steps.iter().map(step).collect())));
+            entries.extend(c.background_analysis.as_ref().map(|b| {
+                let mut keys = vec![("startingStep", num(b.starting_step))];
+                keys.extend(analysis_keys(&b.analysis));
+                ("analysis", Y::Map(keys))
+            }));
+        }
+        CanaryPlan::Flagger(f) => entries.push(("analysis", flagger(f))),
+    }
+    entries.extend([
+        ("autoRollback", num(c.auto_rollback)),
+        ("dynamicStableScale", num(c.dynamic_stable_scale)),
+        ("scaleDownDelaySeconds", seconds(c.scale_down_delay)),
+        (
+            "abortScaleDownDelaySeconds",
+            seconds(c.abort_scale_down_delay),
+        ),
+    ]);
+    entries
+}
+
+/// One Argo step, a mapping with one key.
+fn step(s: &CanaryStep) -> Y {
+    let (kind, value) = match s {
+        CanaryStep::SetWeight(w) => ("setWeight", num(w)),
+        CanaryStep::Pause(None) => ("pause", Y::Map(vec![])),
+        CanaryStep::Pause(Some(d)) => ("pause", map([("duration", duration(*d))])),
+        CanaryStep::Analysis(a) => ("analysis", analysis(a)),
+        CanaryStep::SetCanaryScale(scale) => ("setCanaryScale", canary_scale(*scale)),
+        CanaryStep::SetMirror(p) => ("setMirrorRoute", map([("percentage", num(p))])),
+    };
+    map([(kind, value)])
+}
+
+fn canary_scale(scale: CanaryScale) -> Y {
+    match scale {
+        CanaryScale::Replicas(n) => map([("replicas", num(n))]),
+        CanaryScale::Weight(w) => map([("weight", num(w))]),
+        CanaryScale::MatchTrafficWeight => map([("matchTrafficWeight", num(true))]),
+    }
+}
+
+/// Flagger's form of a canary's `analysis`, the weights spelled out.
+fn flagger(f: &Flagger) -> Y {
+    let weights = Y::List(f.step_weights.iter().map(num).collect());
+    let mut entries = vec![
+        ("interval", duration(f.interval)),
+        ("threshold", num(f.threshold)),
+        ("maxWeight", num(f.max_weight)),
+        ("stepWeights", weights),
+        ("mirror", num(f.mirror_weight.is_some())),
+    ];
+    entries.extend(f.mirror_weight.map(|w| ("mirrorWeight", num(w))));
+    // `interval` is written once, above: Flagger's checks run at its pace.
+    entries.extend(analysis_keys(&f.analysis).into_iter().skip(1));
+    Y::Map(entries)
+}
+
+fn analysis(a: &Analysis) -> Y {
+    Y::Map(analysis_keys(a))
+}
+
+/// The analysis keys, `interval` first.
+fn analysis_keys(a: &Analysis) -> Vec<(&'static str, Y)> {
+    let mut entries = vec![("interval", duration(a.interval))];
+    entries.extend(a.count.map(|n| ("count", num(n))));
+    let on_no_data = match a.on_no_data {
+        OnNoData::Fail => "fail",
+        OnNoData::Inconclusive => "inconclusive",
+        OnNoData::Pass => "pass",
+    };
+    entries.extend([
+        ("errorRateThreshold", pct(a.error_rate_threshold)),
+        ("latencyP99Threshold", duration(a.latency_p99_threshold)),
+        ("failureLimit", num(a.failure_limit)),
+        ("inconclusiveLimit", num(a.inconclusive_limit)),
+        ("minRequests", num(a.min_requests)),
+        ("compareToBaseline", num(a.compare_to_baseline)),
+        ("onNoData", plain(on_no_data.to_owned())),
+    ]);
+    entries
 }
 
 fn monte_carlo(m: &MonteCarlo) -> Y {
@@ -396,6 +527,29 @@ strategies: [{ name: "a: b # c", type: Recreate }]
                 .contains("\" backslash \\ newline \n tab \t bell \u{7} é \u{2028}")
         );
         let shown = render(&s);
+        assert_eq!(parse(&shown, "r.yaml"), Ok(s), "{shown}");
+    }
+
+    #[test]
+    fn canary_steps_are_one_key_mappings_and_flagger_weights_are_spelled_out() {
+        let text = r#"
+name: canaries
+service: { replicas: 3, pod: { cpu: 1, memory: 1Gi, capacityRps: 10 } }
+cluster: { nodes: 1, nodeAllocatable: { cpu: 4, memory: 8Gi } }
+traffic: { rps: 10 }
+strategies:
+  - { name: a, type: Canary, steps: [{ setWeight: 5 }, { pause: {} }, { pause: { duration: 90s } }] }
+  - { name: f, type: Canary, trafficRouting: true, analysis: { stepWeight: 30, maxWeight: 70 } }
+"#;
+        let s = parse(text, "t.yaml").expect("parses");
+        let shown = render(&s);
+        for line in [
+            "    steps: [{ setWeight: 5 }, { pause: {} }, { pause: { duration: 1m30s } }]",
+            "      stepWeights: [30, 60, 70]",
+            "      onNoData: fail",
+        ] {
+            assert!(shown.lines().any(|l| l == line), "no {line:?} in\n{shown}");
+        }
         assert_eq!(parse(&shown, "r.yaml"), Ok(s), "{shown}");
     }
 

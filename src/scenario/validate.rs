@@ -58,6 +58,15 @@ impl<'a> At<'a> {
         v.as_ref().map_or(Ok(default), |v| self.val(v, f))
     }
 
+    /// Converts an optional value that stays optional.
+    fn some<R, T>(
+        &self,
+        v: &Option<Spanned<R>>,
+        f: impl FnOnce(&R) -> Result<T, String>,
+    ) -> Res<Option<T>> {
+        v.as_ref().map(|v| self.val(v, f)).transpose()
+    }
+
     /// A distribution whose values are read by `unit`, or `default` when absent.
     fn dist_or(&self, v: &Opt<RawDist>, unit: Unit, default: Dist) -> Res<Dist> {
         v.as_ref().map_or(Ok(default), |v| dist(self, v, unit))
@@ -70,18 +79,49 @@ pub fn scenario(raw: &RawScenario, file: &str) -> Res<Scenario> {
         file,
         path: String::new(),
     };
+    // In file order, so the first error reported is the first in the file.
+    let name = at.key("name").val(&raw.name, |n| name(n))?;
+    let service = service(&at.key("service"), &raw.service)?;
+    let cluster = cluster(&at.key("cluster"), &raw.cluster)?;
+    let traffic = traffic(&at.key("traffic"), &raw.traffic)?;
+    let slo = slo(&at.key("slo"), &raw.slo)?;
+    let release = release(&at.key("release"), &raw.release)?;
+    let observability = observability(&at.key("observability"), &raw.observability)?;
+    let cx = Context {
+        replicas: service.replicas,
+        analysis: &observability.analysis,
+        flagger_on_no_data: raw
+            .observability
+            .analysis
+            .as_ref()
+            .and_then(|a| a.on_no_data)
+            .map_or(OnNoData::Fail, on_no_data),
+    };
+    let strategies = strategies(&at.key("strategies"), &raw.strategies, &cx)?;
     Ok(Scenario {
-        name: at.key("name").val(&raw.name, |n| name(n))?,
+        name,
         description: raw.description.clone().unwrap_or_default(),
-        service: service(&at.key("service"), &raw.service)?,
-        cluster: cluster(&at.key("cluster"), &raw.cluster)?,
-        traffic: traffic(&at.key("traffic"), &raw.traffic)?,
-        slo: slo(&at.key("slo"), &raw.slo)?,
-        release: release(&at.key("release"), &raw.release)?,
-        observability: observability(&at.key("observability"), &raw.observability)?,
-        strategies: strategies(&at.key("strategies"), &raw.strategies)?,
+        service,
+        cluster,
+        traffic,
+        slo,
+        release,
+        observability,
+        strategies,
         monte_carlo: monte_carlo(&at.key("monteCarlo"), &raw.monte_carlo)?,
     })
+}
+
+/// What strategies are checked against, from the rest of the scenario.
+struct Context<'a> {
+    /// `service.replicas`.
+    replicas: u32,
+    /// `observability.analysis`, which every analysis block inherits.
+    analysis: &'a Analysis,
+    /// `onNoData` of a Flagger analysis that sets none: fail, as Flagger
+    /// counts a check without data as failed, unless `observability.analysis`
+    /// says otherwise.
+    flagger_on_no_data: OnNoData,
 }
 
 fn service(at: &At, raw: &RawService) -> Res<Service> {
@@ -436,10 +476,55 @@ fn observability(at: &At, raw: &RawObservability) -> Res<Observability> {
                 def::user_report_delay(),
             )?,
         },
+        analysis: match &raw.analysis {
+            Some(a) => analysis(&at.key("analysis"), a, &def::analysis(), None)?,
+            None => def::analysis(),
+        },
     })
 }
 
-fn strategies(at: &At, raw: &Spanned<Vec<Spanned<RawStrategy>>>) -> Res<Vec<Strategy>> {
+/// The analysis keys of `raw` over `base`, the analysis it inherits from; a
+/// `count` set in neither is `count`.
+fn analysis(at: &At, raw: &RawAnalysis, base: &Analysis, count: Option<u32>) -> Res<Analysis> {
+    let at_least_one = |c: &u32| int_min(1)(c).map(Some);
+    Ok(Analysis {
+        interval: at
+            .key("interval")
+            .opt(&raw.interval, base.interval, positive_duration)?,
+        count: at
+            .key("count")
+            .opt(&raw.count, base.count.or(count), at_least_one)?,
+        error_rate_threshold: at.key("errorRateThreshold").opt(
+            &raw.error_rate_threshold,
+            base.error_rate_threshold,
+            units::fraction,
+        )?,
+        latency_p99_threshold: at.key("latencyP99Threshold").opt(
+            &raw.latency_p99_threshold,
+            base.latency_p99_threshold,
+            positive_duration,
+        )?,
+        failure_limit: raw.failure_limit.unwrap_or(base.failure_limit),
+        inconclusive_limit: raw.inconclusive_limit.unwrap_or(base.inconclusive_limit),
+        min_requests: raw.min_requests.unwrap_or(base.min_requests),
+        compare_to_baseline: raw.compare_to_baseline.unwrap_or(base.compare_to_baseline),
+        on_no_data: raw.on_no_data.map_or(base.on_no_data, on_no_data),
+    })
+}
+
+fn on_no_data(raw: RawOnNoData) -> OnNoData {
+    match raw {
+        RawOnNoData::Fail => OnNoData::Fail,
+        RawOnNoData::Inconclusive => OnNoData::Inconclusive,
+        RawOnNoData::Pass => OnNoData::Pass,
+    }
+}
+
+fn strategies(
+    at: &At,
+    raw: &Spanned<Vec<Spanned<RawStrategy>>>,
+    cx: &Context,
+) -> Res<Vec<Strategy>> {
     if raw.value.is_empty() {
         return Err(at.err(
             raw.referenced,
@@ -448,7 +533,7 @@ fn strategies(at: &At, raw: &Spanned<Vec<Spanned<RawStrategy>>>) -> Res<Vec<Stra
     }
     let mut out: Vec<Strategy> = Vec::new();
     for (i, s) in raw.value.iter().enumerate() {
-        let strategy = strategy(&at.index(i), &s.value)?;
+        let strategy = strategy(&at.index(i), s, cx)?;
         if let Some(first) = out.iter().position(|o| o.name == strategy.name) {
             let msg = format!(
                 "duplicate strategy name {:?}, already used by strategies[{first}]",
@@ -461,14 +546,31 @@ fn strategies(at: &At, raw: &Spanned<Vec<Spanned<RawStrategy>>>) -> Res<Vec<Stra
     Ok(out)
 }
 
-fn strategy(at: &At, raw: &RawStrategy) -> Res<Strategy> {
-    let kind = match raw.kind.value.as_str() {
-        "Recreate" => recreate(at, raw)?,
-        "RollingUpdate" => rolling_update(at, raw)?,
-        other => {
-            let msg = format!("expected one of Recreate, RollingUpdate, found {other:?}");
-            return Err(at.key("type").err(raw.kind.referenced, msg));
+/// The strategy types, as `type:` spells them.
+const STRATEGY_TYPES: [&str; 4] = ["Recreate", "RollingUpdate", "BlueGreen", "Canary"];
+
+fn strategy(at: &At, raw: &Spanned<RawStrategy>, cx: &Context) -> Res<Strategy> {
+    let (item, raw) = (raw, &raw.value);
+    let kind = raw.kind.value.as_str();
+    if !STRATEGY_TYPES.contains(&kind) {
+        let msg = format!(
+            "expected one of {}, found {kind:?}",
+            STRATEGY_TYPES.join(", ")
+        );
+        return Err(at.key("type").err(raw.kind.referenced, msg));
+    }
+    keys_fit_type(at, raw, kind)?;
+    let kind = match kind {
+        "Recreate" => StrategyKind::Recreate,
+        "RollingUpdate" => {
+            let (max_surge, max_unavailable) = surge_and_unavailable(at, raw)?;
+            StrategyKind::RollingUpdate {
+                max_surge,
+                max_unavailable,
+            }
         }
+        "BlueGreen" => StrategyKind::BlueGreen(blue_green(at, raw, cx)?),
+        _ => StrategyKind::Canary(canary(at, item, cx)?),
     };
     // Kubernetes: progressDeadlineSeconds must be greater than minReadySeconds.
     let min_ready = raw.min_ready_seconds.as_ref().map_or(0, |m| m.value);
@@ -499,21 +601,78 @@ fn strategy(at: &At, raw: &RawStrategy) -> Res<Strategy> {
     })
 }
 
-/// Recreate has no surge or unavailability: refuse them rather than ignore them.
-fn recreate(at: &At, raw: &RawStrategy) -> Res<StrategyKind> {
-    for (key, value) in [
-        ("maxSurge", &raw.max_surge),
-        ("maxUnavailable", &raw.max_unavailable),
-    ] {
-        if let Some(v) = value {
-            let msg = format!("`{key}` applies only to type RollingUpdate, not Recreate");
-            return Err(at.key(key).err(v.referenced, msg));
+/// Types that take surge and unavailability (Argo's blue-green has neither).
+const SURGING: &[&str] = &["RollingUpdate", "Canary"];
+const BLUE_GREEN: &[&str] = &["BlueGreen"];
+const ARGO: &[&str] = &["BlueGreen", "Canary"];
+const CANARY: &[&str] = &["Canary"];
+
+/// Refuses, rather than ignores, a key that `kind` does not have.
+fn keys_fit_type(at: &At, raw: &RawStrategy, kind: &str) -> Res<()> {
+    let keys = [
+        ("maxSurge", loc(&raw.max_surge), SURGING),
+        ("maxUnavailable", loc(&raw.max_unavailable), SURGING),
+        (
+            "previewReplicaCount",
+            loc(&raw.preview_replica_count),
+            BLUE_GREEN,
+        ),
+        (
+            "autoPromotionEnabled",
+            loc(&raw.auto_promotion_enabled),
+            BLUE_GREEN,
+        ),
+        (
+            "autoPromotionSeconds",
+            loc(&raw.auto_promotion_seconds),
+            BLUE_GREEN,
+        ),
+        (
+            "prePromotionAnalysis",
+            loc(&raw.pre_promotion_analysis),
+            BLUE_GREEN,
+        ),
+        (
+            "postPromotionAnalysis",
+            loc(&raw.post_promotion_analysis),
+            BLUE_GREEN,
+        ),
+        ("switchDelay", loc(&raw.switch_delay), BLUE_GREEN),
+        (
+            "scaleDownDelaySeconds",
+            loc(&raw.scale_down_delay_seconds),
+            ARGO,
+        ),
+        (
+            "abortScaleDownDelaySeconds",
+            loc(&raw.abort_scale_down_delay_seconds),
+            ARGO,
+        ),
+        ("trafficRouting", loc(&raw.traffic_routing), CANARY),
+        ("steps", loc(&raw.steps), CANARY),
+        ("analysis", loc(&raw.analysis), CANARY),
+        ("autoRollback", loc(&raw.auto_rollback), CANARY),
+        ("dynamicStableScale", loc(&raw.dynamic_stable_scale), CANARY),
+    ];
+    for (key, location, types) in keys {
+        if let Some(location) = location
+            && !types.contains(&kind)
+        {
+            let mut msg = format!(
+                "`{key}` applies only to type {}, not {kind}",
+                types.join(" or ")
+            );
+            if kind == "BlueGreen" && types == SURGING {
+                msg += " (its preview is a second full set of pods: there is no surge to set)";
+            }
+            return Err(at.key(key).err(location, msg));
         }
     }
-    Ok(StrategyKind::Recreate)
+    Ok(())
 }
 
-fn rolling_update(at: &At, raw: &RawStrategy) -> Res<StrategyKind> {
+/// `maxSurge` and `maxUnavailable`, Kubernetes defaults; both 0 is refused.
+fn surge_and_unavailable(at: &At, raw: &RawStrategy) -> Res<(IntOrPercent, IntOrPercent)> {
     let max_surge =
         at.key("maxSurge")
             .opt(&raw.max_surge, def::MAX_SURGE, units::int_or_percent)?;
@@ -534,10 +693,377 @@ fn rolling_update(at: &At, raw: &RawStrategy) -> Res<StrategyKind> {
         let msg = "maxSurge and maxUnavailable cannot both be 0: the rollout could never progress";
         return Err(at.key("maxUnavailable").err(u.referenced, msg));
     }
-    Ok(StrategyKind::RollingUpdate {
+    Ok((max_surge, max_unavailable))
+}
+
+fn blue_green(at: &At, raw: &RawStrategy, cx: &Context) -> Res<BlueGreen> {
+    let replicas = cx.replicas;
+    let preview = |n: &u32| match *n {
+        n if (1..=replicas).contains(&n) => Ok(n),
+        n => Err(format!(
+            "expected an integer from 1 to service.replicas ({replicas}), found {n}"
+        )),
+    };
+    let auto_promotion_enabled = raw.auto_promotion_enabled.as_ref().is_none_or(|a| a.value);
+    if let Some(s) = &raw.auto_promotion_seconds
+        && !auto_promotion_enabled
+    {
+        let msg = "contradicts autoPromotionEnabled: false, under which a human promotes \
+                   (Argo ignores it): remove one of the two";
+        return Err(at.key("autoPromotionSeconds").err(s.referenced, msg));
+    }
+    let smoke_test =
+        |p: &Spanned<RawSmokeTest>| smoke_test(&at.key("prePromotionAnalysis"), &p.value);
+    Ok(BlueGreen {
+        preview_replica_count: at
+            .key("previewReplicaCount")
+            .some(&raw.preview_replica_count, preview)?,
+        auto_promotion_enabled,
+        auto_promotion_seconds: raw.auto_promotion_seconds.as_ref().map(|s| secs(s.value)),
+        pre_promotion_analysis: raw
+            .pre_promotion_analysis
+            .as_ref()
+            .map(smoke_test)
+            .transpose()?,
+        post_promotion_analysis: post_promotion(
+            &at.key("postPromotionAnalysis"),
+            &raw.post_promotion_analysis,
+            cx,
+        )?,
+        scale_down_delay: scale_down_delay(
+            &raw.scale_down_delay_seconds,
+            def::SCALE_DOWN_DELAY_SECONDS,
+        ),
+        abort_scale_down_delay: scale_down_delay(
+            &raw.abort_scale_down_delay_seconds,
+            def::ABORT_SCALE_DOWN_DELAY_SECONDS,
+        ),
+        switch_delay: at
+            .key("switchDelay")
+            .opt(&raw.switch_delay, def::SWITCH_DELAY, duration)?,
+    })
+}
+
+/// A `*ScaleDownDelaySeconds` key, or `default` seconds.
+fn scale_down_delay(raw: &Opt<u64>, default: u64) -> Duration {
+    secs(raw.as_ref().map_or(default, |s| s.value))
+}
+
+fn smoke_test(at: &At, raw: &RawSmokeTest) -> Res<SmokeTest> {
+    Ok(SmokeTest {
+        catch_rate: at
+            .key("smokeTestCatchRate")
+            .val(&raw.smoke_test_catch_rate, units::fraction)?,
+        duration: at.key("duration").opt(
+            &raw.duration,
+            def::SMOKE_TEST_DURATION,
+            positive_duration,
+        )?,
+    })
+}
+
+/// `true` is the inherited analysis, `false` none, a mapping overrides keys;
+/// it runs `def::ANALYSIS_COUNT` times unless a count is set.
+fn post_promotion(at: &At, raw: &Opt<RawAnalysisSwitch>, cx: &Context) -> Res<Option<Analysis>> {
+    let count = Some(def::ANALYSIS_COUNT);
+    match raw.as_ref().map(|r| &r.value) {
+        None | Some(RawAnalysisSwitch::Enabled(false)) => Ok(None),
+        Some(RawAnalysisSwitch::Enabled(true)) => {
+            analysis(at, &RawAnalysis::default(), cx.analysis, count).map(Some)
+        }
+        Some(RawAnalysisSwitch::Map(m)) => analysis(at, m, cx.analysis, count).map(Some),
+    }
+}
+
+fn canary(at: &At, item: &Spanned<RawStrategy>, cx: &Context) -> Res<Canary> {
+    let raw = &item.value;
+    let routing = raw.traffic_routing.as_ref().is_some_and(|r| r.value);
+    let (max_surge, max_unavailable) = surge_and_unavailable(at, raw)?;
+    if let Some(d) = raw.dynamic_stable_scale.as_ref().filter(|d| d.value) {
+        let why = "without a router the stable set already shrinks as the canary grows";
+        needs_router(&at.key("dynamicStableScale"), routing, d.referenced, why)?;
+    }
+    let (plan, background_analysis) = match (&raw.steps, &raw.analysis) {
+        (Some(steps), background) => {
+            let steps = canary_steps(&at.key("steps"), steps, routing, cx)?;
+            let background = background
+                .as_ref()
+                .map(|b| background_analysis(&at.key("analysis"), &b.value, steps.len(), cx))
+                .transpose()?;
+            (CanaryPlan::Steps(steps), background)
+        }
+        (None, Some(a)) => (
+            CanaryPlan::Flagger(flagger(&at.key("analysis"), a, routing, cx)?),
+            None,
+        ),
+        (None, None) => {
+            let msg = format!("missing `steps`: {NEEDS_PLAN}");
+            return Err(at.key("steps").err(item.referenced, msg));
+        }
+    };
+    Ok(Canary {
+        traffic_routing: routing,
         max_surge,
         max_unavailable,
+        plan,
+        background_analysis,
+        auto_rollback: raw.auto_rollback.as_ref().is_none_or(|a| a.value),
+        dynamic_stable_scale: raw.dynamic_stable_scale.as_ref().is_some_and(|d| d.value),
+        scale_down_delay: scale_down_delay(
+            &raw.scale_down_delay_seconds,
+            def::SCALE_DOWN_DELAY_SECONDS,
+        ),
+        abort_scale_down_delay: scale_down_delay(
+            &raw.abort_scale_down_delay_seconds,
+            def::ABORT_SCALE_DOWN_DELAY_SECONDS,
+        ),
     })
+}
+
+/// What a Canary without a plan is missing.
+const NEEDS_PLAN: &str = "a Canary needs `steps` or a Flagger `analysis` with stepWeight";
+
+/// Refuses a key at `location` that only a traffic router can carry out.
+fn needs_router(at: &At, routing: bool, location: Location, why: &str) -> Res<()> {
+    if routing {
+        return Ok(());
+    }
+    let msg = format!("needs `trafficRouting: true` (a mesh or ingress router): {why}");
+    Err(at.err(location, msg))
+}
+
+fn canary_steps(
+    at: &At,
+    raw: &Spanned<Vec<Spanned<RawStep>>>,
+    routing: bool,
+    cx: &Context,
+) -> Res<Vec<CanaryStep>> {
+    if raw.value.is_empty() {
+        let msg = "expected at least one step, found an empty list \
+                   (a Canary without steps is a rolling update: use type RollingUpdate)";
+        return Err(at.err(raw.referenced, msg));
+    }
+    let steps = raw.value.iter().enumerate();
+    steps
+        .map(|(i, s)| canary_step(&at.index(i), s, routing, cx))
+        .collect()
+}
+
+/// The step kinds, in the order a step's error lists them.
+const STEP_KINDS: &str = "setWeight, pause, analysis, setCanaryScale, setMirrorRoute";
+
+fn canary_step(at: &At, raw: &Spanned<RawStep>, routing: bool, cx: &Context) -> Res<CanaryStep> {
+    let s = &raw.value;
+    let given: Vec<&str> = [
+        ("setWeight", s.set_weight.is_some()),
+        ("pause", s.pause.is_some()),
+        ("analysis", s.analysis.is_some()),
+        ("setCanaryScale", s.set_canary_scale.is_some()),
+        ("setMirrorRoute", s.set_mirror_route.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(k, given)| given.then_some(k))
+    .collect();
+    let one_of =
+        |found: &str| format!("expected exactly one of {STEP_KINDS} in a step, found {found}");
+    if given.len() > 1 {
+        return Err(at.err(raw.referenced, one_of(&given.join(" and "))));
+    }
+    if let Some(w) = &s.set_weight {
+        return at
+            .key("setWeight")
+            .val(w, percent)
+            .map(CanaryStep::SetWeight);
+    }
+    if let Some(p) = &s.pause {
+        let at = at.key("pause").key("duration");
+        return at.some(&p.value.duration, duration).map(CanaryStep::Pause);
+    }
+    if let Some(a) = &s.analysis {
+        let count = Some(def::ANALYSIS_COUNT);
+        return analysis(&at.key("analysis"), &a.value, cx.analysis, count)
+            .map(CanaryStep::Analysis);
+    }
+    if let Some(c) = &s.set_canary_scale {
+        let at = at.key("setCanaryScale");
+        let why = "without a router the canary's weight is its share of pods, not set apart";
+        needs_router(&at, routing, c.referenced, why)?;
+        return canary_scale(&at, c).map(CanaryStep::SetCanaryScale);
+    }
+    if let Some(m) = &s.set_mirror_route {
+        let at = at.key("setMirrorRoute");
+        needs_router(
+            &at,
+            routing,
+            m.referenced,
+            "only a router can mirror requests",
+        )?;
+        let percentage = &m.value.percentage;
+        let percentage = at
+            .key("percentage")
+            .opt(percentage, def::MIRROR_PERCENTAGE, percent)?;
+        return Ok(CanaryStep::SetMirror(percentage));
+    }
+    Err(at.err(raw.referenced, one_of("none")))
+}
+
+fn canary_scale(at: &At, raw: &Spanned<RawCanaryScale>) -> Res<CanaryScale> {
+    let c = &raw.value;
+    match (&c.replicas, &c.weight, &c.match_traffic_weight) {
+        (Some(r), None, None) => Ok(CanaryScale::Replicas(r.value)),
+        (None, Some(w), None) => at.key("weight").val(w, percent).map(CanaryScale::Weight),
+        (None, None, Some(m)) if m.value => Ok(CanaryScale::MatchTrafficWeight),
+        (None, None, Some(m)) => Err(at.key("matchTrafficWeight").err(
+            m.referenced,
+            "expected true (the canary's pods follow its weight again), found false",
+        )),
+        _ => Err(at.err(
+            raw.referenced,
+            "expected exactly one of replicas, weight, matchTrafficWeight",
+        )),
+    }
+}
+
+/// Argo background analysis: from `startingStep` on, until the rollout ends
+/// (or `count` measurements).
+fn background_analysis(
+    at: &At,
+    raw: &RawCanaryAnalysis,
+    steps: usize,
+    cx: &Context,
+) -> Res<BackgroundAnalysis> {
+    let flagger_keys = [
+        ("threshold", loc(&raw.threshold)),
+        ("maxWeight", loc(&raw.max_weight)),
+        ("stepWeight", loc(&raw.step_weight)),
+        ("stepWeights", loc(&raw.step_weights)),
+        ("mirror", loc(&raw.mirror)),
+        ("mirrorWeight", loc(&raw.mirror_weight)),
+    ];
+    if let Some((key, Some(location))) = flagger_keys.into_iter().find(|k| k.1.is_some()) {
+        let msg = format!(
+            "`{key}` belongs to the Flagger form of `analysis`, which has no `steps`; \
+             with `steps`, `analysis` is Argo background analysis \
+             (startingStep and the analysis keys)"
+        );
+        return Err(at.key(key).err(location, msg));
+    }
+    let in_range = |s: &u32| match *s {
+        s if (s as usize) < steps => Ok(s),
+        s => Err(format!(
+            "expected a step index from 0 to {} (there are {steps} steps), found {s}",
+            steps - 1
+        )),
+    };
+    Ok(BackgroundAnalysis {
+        starting_step: at
+            .key("startingStep")
+            .opt(&raw.starting_step, 0, in_range)?,
+        analysis: analysis(at, &raw.checks(), cx.analysis, None)?,
+    })
+}
+
+/// Flagger's form: a check every `interval`, the weight stepping up on success.
+fn flagger(at: &At, raw: &Spanned<RawCanaryAnalysis>, routing: bool, cx: &Context) -> Res<Flagger> {
+    let a = &raw.value;
+    if let Some(s) = &a.starting_step {
+        let msg = "`startingStep` applies to Argo background analysis, which needs `steps`; \
+                   without `steps`, `analysis` is the Flagger form (stepWeight or stepWeights)";
+        return Err(at.key("startingStep").err(s.referenced, msg));
+    }
+    let why = "Flagger always shifts traffic through a router";
+    needs_router(at, routing, raw.referenced, why)?;
+    let base = Analysis {
+        on_no_data: cx.flagger_on_no_data,
+        ..cx.analysis.clone()
+    };
+    let checks = analysis(at, &a.checks(), &base, None)?;
+    let (max_weight, step_weights) = flagger_weights(at, raw)?;
+    let mirror = a.mirror.as_ref().is_some_and(|m| m.value);
+    let mirror_weight = match &a.mirror_weight {
+        Some(w) if !mirror => {
+            return Err(at
+                .key("mirrorWeight")
+                .err(w.referenced, "needs `mirror: true`"));
+        }
+        w if mirror => Some(
+            at.key("mirrorWeight")
+                .opt(w, def::FLAGGER_MIRROR_WEIGHT, percent)?,
+        ),
+        _ => None,
+    };
+    Ok(Flagger {
+        interval: checks.interval,
+        threshold: at
+            .key("threshold")
+            .opt(&a.threshold, def::FLAGGER_THRESHOLD, int_min(1))?,
+        max_weight,
+        step_weights,
+        mirror_weight,
+        analysis: checks,
+    })
+}
+
+/// `maxWeight` and the weights in order, from `stepWeight` (step, 2×step, …,
+/// then `maxWeight`) or `stepWeights` (whose last is the max, as in Flagger).
+fn flagger_weights(at: &At, raw: &Spanned<RawCanaryAnalysis>) -> Res<(u32, Vec<u32>)> {
+    let a = &raw.value;
+    let from_one = |w: &u32| match *w {
+        w if (1..=100).contains(&w) => Ok(w),
+        w => Err(format!("expected a weight from 1 to 100, found {w}")),
+    };
+    match (&a.step_weight, &a.step_weights) {
+        (Some(_), Some(list)) => Err(at.key("stepWeights").err(
+            list.referenced,
+            "expected one of stepWeight or stepWeights, found both",
+        )),
+        (None, None) => {
+            let msg = format!("missing `stepWeight` or `stepWeights`: {NEEDS_PLAN}");
+            Err(at.key("stepWeight").err(raw.referenced, msg))
+        }
+        (Some(step), None) => {
+            let max = at
+                .key("maxWeight")
+                .opt(&a.max_weight, def::FLAGGER_MAX_WEIGHT, from_one)?;
+            let step = at.key("stepWeight").val(step, from_one)?;
+            let below_max = (1..).map(|i| step * i).take_while(|w| *w < max);
+            Ok((max, below_max.chain([max]).collect()))
+        }
+        (None, Some(list)) => {
+            let weights = step_weights(&at.key("stepWeights"), list)?;
+            let last = weights.last().copied().unwrap_or(0);
+            let is_last = |m: &u32| match *m {
+                m if m == last => Ok(m),
+                m => Err(format!(
+                    "expected the last of stepWeights ({last}), where Flagger stops, found {m}"
+                )),
+            };
+            let max = at.key("maxWeight").opt(&a.max_weight, last, is_last)?;
+            Ok((max, weights))
+        }
+    }
+}
+
+/// A non-empty, strictly increasing list of weights from 1 to 100.
+fn step_weights(at: &At, list: &Spanned<Vec<Spanned<u32>>>) -> Res<Vec<u32>> {
+    if list.value.is_empty() {
+        return Err(at.err(
+            list.referenced,
+            "expected at least one weight, found an empty list",
+        ));
+    }
+    let mut weights: Vec<u32> = Vec::with_capacity(list.value.len());
+    for (i, w) in list.value.iter().enumerate() {
+        let low = weights.last().map_or(1, |p| p + 1);
+        let next = |w: &u32| match *w {
+            w if (low..=100).contains(&w) => Ok(w),
+            w => Err(format!(
+                "expected a weight from {low} to 100 (stepWeights must increase), found {w}"
+            )),
+        };
+        weights.push(at.index(i).val(w, next)?);
+    }
+    Ok(weights)
 }
 
 fn monte_carlo(at: &At, raw: &RawMonteCarlo) -> Res<MonteCarlo> {
@@ -660,6 +1186,19 @@ fn int_min<T: PartialOrd + Copy + Display>(min: T) -> impl Fn(&T) -> Result<T, S
             Err(format!("expected an integer of at least {min}, found {v}"))
         }
     }
+}
+
+/// A whole percent from 0 to 100 (a canary weight).
+fn percent(v: &u32) -> Result<u32, String> {
+    match *v {
+        v if v <= 100 => Ok(v),
+        v => Err(format!("expected a percent from 0 to 100, found {v}")),
+    }
+}
+
+/// Where an optional value is, if present.
+fn loc<T>(v: &Opt<T>) -> Option<Location> {
+    v.as_ref().map(|v| v.referenced)
 }
 
 /// A finite number of at least `min` (NaN and infinities are refused).

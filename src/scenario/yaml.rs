@@ -106,7 +106,7 @@ fn translate(err: &Error, text: &str, file: &str, tree: Option<&Spanned<Node>>) 
         .zip(location)
         .and_then(|(t, at)| locate(t, at, missing));
     let found = match (&hit, location) {
-        (Some(h), Some(at)) => found(h.node, at, text),
+        (Some(h), Some(_)) => found(h.node, h.node_at, text),
         (None, Some(at)) => quoted_source(text, at),
         (_, None) => Cow::Borrowed("something else"),
     };
@@ -236,7 +236,7 @@ fn found<'a>(node: &Node, at: Location, text: &'a str) -> Cow<'a, str> {
     }
 }
 
-/// The source text at `at`, quoted unless it is a number, cut to one short line.
+/// The source text at `at`, quoted unless it is a number or boolean, cut to one short line.
 fn quoted_source(text: &str, at: Location) -> Cow<'static, str> {
     let span = at.span();
     let slice = span
@@ -248,7 +248,10 @@ fn quoted_source(text: &str, at: Location) -> Cow<'static, str> {
     let short: String = line.chars().take(60).collect();
     if short.is_empty() {
         Cow::Borrowed("an empty value")
-    } else if short.parse::<f64>().is_ok() || short.starts_with(['"', '\'']) {
+    } else if short.parse::<f64>().is_ok()
+        || matches!(short.as_str(), "true" | "false")
+        || short.starts_with(['"', '\''])
+    {
         Cow::Owned(short)
     } else {
         Cow::Owned(format!("{short:?}"))
@@ -259,6 +262,8 @@ fn quoted_source(text: &str, at: Location) -> Cow<'static, str> {
 struct Hit<'a> {
     path: String,
     node: &'a Node,
+    /// Where the node is (an error about a value may point at its key).
+    node_at: Location,
     /// Where to point: the error's location, or the mapping that lacks a key.
     at: Location,
 }
@@ -281,6 +286,7 @@ fn locate<'a>(root: &'a Spanned<Node>, at: Location, missing: Option<&str>) -> O
         return Some(Hit {
             path: join(path, field),
             node: &map.value,
+            node_at: map.referenced,
             at: map.referenced,
         });
     }
@@ -293,6 +299,7 @@ fn locate<'a>(root: &'a Spanned<Node>, at: Location, missing: Option<&str>) -> O
     Some(Hit {
         path: path.clone(),
         node: &value.value,
+        node_at: value.referenced,
         at,
     })
 }

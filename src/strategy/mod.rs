@@ -1,53 +1,246 @@
 //! Rollout strategies: controllers that decide how many pods of each version
-//! should exist. The trial driver realises their decisions (creates and
-//! deletes pods) and calls them again whenever pods change.
+//! should exist, where traffic goes, and when to wait, test or give up.
+//!
+//! The trial driver owns pods, traffic, time and people; a controller acts
+//! only through [`Cx`]: it sets ReplicaSet sizes, reads pod counts, and asks
+//! for timers, analysis runs and human decisions ([`Action`]). The driver
+//! realises the sizes (creates and deletes pods) and calls the controller
+//! again whenever something it may care about changes.
 //!
 //! Adding a strategy is one file here plus one arm in [`Controller`].
 
+pub mod argo;
+pub mod blue_green;
+pub mod canary;
 pub mod recreate;
 pub mod rolling;
 
 use crate::cluster::{Counts, Version};
-use crate::scenario::{Strategy, StrategyKind};
+use crate::detect::{Measurement, RunState};
+use crate::scenario::{Analysis, Strategy, StrategyKind};
+use crate::sim::{Duration, SimTime};
 
 /// Desired pods per version (the ReplicaSets' `spec.replicas`), indexed by
 /// [`Version::idx`].
 pub type Specs = [u32; 2];
+
+/// Where the Service sends traffic.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Routing {
+    /// Share of traffic for the new version, set by a router (Argo with
+    /// trafficRouting, a blue-green active Service); `None`: spread evenly
+    /// over every endpoint of both versions, as a plain Service does.
+    pub weight: Option<f64>,
+    /// Share of traffic copied to the new version, responses discarded.
+    pub mirror: f64,
+}
+
+/// Something a controller asks of the trial driver.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Call [`Controller::timer`] with `tag` after the delay.
+    Timer(Duration, u32),
+    /// Start (or restart) the analysis run in `slot`, measuring the new version.
+    StartAnalysis(u8, Analysis),
+    /// Stop the run in `slot`.
+    StopAnalysis(u8),
+    /// A person must act: the driver samples how long they take and calls
+    /// [`Controller::answered`].
+    Ask(Ask),
+    /// A check caught the release (it counts as detection).
+    Caught(Check),
+    /// A line for the trace.
+    Note(&'static str, String),
+}
+
+/// Why a person is asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ask {
+    /// A manual gate (`pause: {}`, blue-green without auto-promotion).
+    Promote,
+    /// An inconclusive analysis paused the rollout.
+    Inconclusive,
+    /// An analysis failed with `autoRollback: false`.
+    AnalysisFailed,
+}
+
+/// The check that caught a release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    Analysis,
+    SmokeTest,
+}
+
+/// A controller's view of the world and its way to act on it.
+pub struct Cx<'a> {
+    pub now: SimTime,
+    pub replicas: u32,
+    pub counts: [Counts; 2],
+    pub spec: &'a mut Specs,
+    pub out: &'a mut Vec<Action>,
+    /// The release is bad (only smoke tests, which look inside, may read it).
+    pub bad: bool,
+    pub crash_on_start: bool,
+    /// A uniform draw for smoke tests (from the analysis stream).
+    pub smoke_draw: f64,
+    /// A trace is being recorded (notes are wanted).
+    pub tracing: bool,
+}
+
+impl Cx<'_> {
+    /// Counts of `v`.
+    pub fn of(&self, v: Version) -> &Counts {
+        &self.counts[v.idx()]
+    }
+
+    /// Schedules [`Controller::timer`] with `tag`.
+    pub fn timer(&mut self, after: Duration, tag: u32) {
+        self.out.push(Action::Timer(after, tag));
+    }
+
+    /// Adds a trace line.
+    /// The detail is built only when a trace is being recorded.
+    pub fn note(&mut self, event: &'static str, detail: impl FnOnce() -> String) {
+        if self.tracing {
+            self.out.push(Action::Note(event, detail()));
+        }
+    }
+}
+
+/// Where a rollout stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Moving toward the release; the progress deadline applies.
+    Progressing,
+    /// Waiting on purpose (a pause, a gate, an analysis): no deadline.
+    Paused,
+    /// The release is fully out and the old version gone.
+    Completed,
+    /// Rolling back (or rolled back) to the old version.
+    Aborted,
+}
 
 /// A strategy's controller.
 #[derive(Clone, Debug)]
 pub enum Controller {
     Recreate(recreate::Recreate),
     Rolling(rolling::Rolling),
+    BlueGreen(blue_green::BlueGreenCtl),
+    Canary(canary::CanaryCtl),
 }
 
 impl Controller {
     /// The controller for `strategy` on a Deployment of `replicas`.
     pub fn new(strategy: &Strategy, replicas: u32) -> Self {
         match &strategy.kind {
-            StrategyKind::Recreate => Controller::Recreate(recreate::Recreate),
+            StrategyKind::Recreate => Controller::Recreate(recreate::Recreate::default()),
             StrategyKind::RollingUpdate {
                 max_surge,
                 max_unavailable,
-            } => Controller::Rolling(rolling::Rolling {
-                fence: rolling::resolve_fenceposts(*max_surge, *max_unavailable, replicas),
-            }),
+            } => Controller::Rolling(rolling::Rolling::new(rolling::resolve_fenceposts(
+                *max_surge,
+                *max_unavailable,
+                replicas,
+            ))),
+            StrategyKind::BlueGreen(bg) => {
+                Controller::BlueGreen(blue_green::BlueGreenCtl::new(bg.clone()))
+            }
+            StrategyKind::Canary(c) => {
+                Controller::Canary(canary::CanaryCtl::new(c.clone(), replicas))
+            }
         }
     }
 
-    /// One controller sync toward `target`; returns whether it changed a
-    /// ReplicaSet. The driver realises the change and syncs again until idle,
-    /// as the controller's watch on its ReplicaSets makes it do.
-    pub fn sync(
-        &self,
-        replicas: u32,
-        target: Version,
-        spec: &mut Specs,
-        counts: &[Counts; 2],
-    ) -> bool {
+    /// Resets for a new trial (the old version at full size, all traffic on it).
+    pub fn reset(&mut self) {
         match self {
-            Controller::Recreate(r) => r.sync(replicas, target, spec, counts),
-            Controller::Rolling(r) => r.sync(replicas, target, spec, counts),
+            Controller::Recreate(c) => c.target = Version::New,
+            Controller::Rolling(c) => c.target = Version::New,
+            Controller::BlueGreen(c) => c.reset(),
+            Controller::Canary(c) => c.reset(),
+        }
+    }
+
+    /// The rollout begins.
+    pub fn start(&mut self, cx: &mut Cx<'_>) {
+        match self {
+            Controller::BlueGreen(c) => c.start(cx),
+            Controller::Canary(c) => c.start(cx),
+            Controller::Recreate(_) | Controller::Rolling(_) => {}
+        }
+    }
+
+    /// One sync: returns whether it changed a ReplicaSet. The driver
+    /// realises the change and syncs again until idle, as a controller's
+    /// watch on its ReplicaSets makes it do.
+    pub fn sync(&mut self, cx: &mut Cx<'_>) -> bool {
+        match self {
+            Controller::Recreate(c) => c.sync(cx.replicas, cx.spec, &cx.counts),
+            Controller::Rolling(c) => c.sync(cx.replicas, cx.spec, &cx.counts),
+            Controller::BlueGreen(c) => c.sync(cx),
+            Controller::Canary(c) => c.sync(cx),
+        }
+    }
+
+    /// A timer it asked for is due.
+    pub fn timer(&mut self, tag: u32, cx: &mut Cx<'_>) {
+        match self {
+            Controller::BlueGreen(c) => c.timer(tag, cx),
+            Controller::Canary(c) => c.timer(tag, cx),
+            Controller::Recreate(_) | Controller::Rolling(_) => {}
+        }
+    }
+
+    /// A measurement of the run in `slot` was taken.
+    pub fn measured(&mut self, slot: u8, m: &Measurement, state: RunState, cx: &mut Cx<'_>) {
+        match self {
+            Controller::BlueGreen(c) => c.measured(slot, state, cx),
+            Controller::Canary(c) => c.measured(slot, m, state, cx),
+            Controller::Recreate(_) | Controller::Rolling(_) => {}
+        }
+    }
+
+    /// A person answered `ask`; `go_on` is their judgement (resume rather
+    /// than abort).
+    pub fn answered(&mut self, ask: Ask, go_on: bool, cx: &mut Cx<'_>) {
+        match self {
+            Controller::BlueGreen(c) => c.answered(ask, go_on, cx),
+            Controller::Canary(c) => c.answered(ask, go_on, cx),
+            Controller::Recreate(_) | Controller::Rolling(_) => {}
+        }
+    }
+
+    /// Roll back: `kubectl rollout undo` for a Deployment, an abort for a Rollout.
+    pub fn abort(&mut self, cx: &mut Cx<'_>) {
+        match self {
+            Controller::Recreate(c) => c.target = Version::Old,
+            Controller::Rolling(c) => c.target = Version::Old,
+            Controller::BlueGreen(c) => c.abort(cx),
+            Controller::Canary(c) => c.abort(cx),
+        }
+    }
+
+    /// Where traffic goes now.
+    pub fn routing(&self) -> Routing {
+        match self {
+            Controller::Recreate(_) | Controller::Rolling(_) => Routing::default(),
+            Controller::BlueGreen(c) => c.routing(),
+            Controller::Canary(c) => c.routing(),
+        }
+    }
+
+    /// Where the rollout stands, given the pods.
+    pub fn phase(&self, replicas: u32, spec: &Specs, counts: &[Counts; 2]) -> Phase {
+        let deployment = |target: Version| match target {
+            Version::Old => Phase::Aborted,
+            Version::New if complete(replicas, Version::New, spec, counts) => Phase::Completed,
+            Version::New => Phase::Progressing,
+        };
+        match self {
+            Controller::Recreate(c) => deployment(c.target),
+            Controller::Rolling(c) => deployment(c.target),
+            Controller::BlueGreen(c) => c.phase(),
+            Controller::Canary(c) => c.phase(),
         }
     }
 }

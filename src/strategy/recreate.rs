@@ -4,20 +4,25 @@ use super::Specs;
 use crate::cluster::{Counts, Version};
 
 /// The Recreate controller (`rolloutRecreate`).
-#[derive(Clone, Debug, Default)]
-pub struct Recreate;
+#[derive(Clone, Debug)]
+pub struct Recreate {
+    /// The template being rolled out: the release, or the old one after undo.
+    pub target: Version,
+}
+
+impl Default for Recreate {
+    fn default() -> Self {
+        Recreate {
+            target: Version::New,
+        }
+    }
+}
 
 impl Recreate {
     /// Scales the other version to 0; once none of its pods runs (terminating
-    /// ones included), scales `target` to `replicas`. True if it changed.
-    pub fn sync(
-        &self,
-        replicas: u32,
-        target: Version,
-        spec: &mut Specs,
-        counts: &[Counts; 2],
-    ) -> bool {
-        let (t, o) = (target.idx(), target.other().idx());
+    /// ones included), scales the target to `replicas`. True if it changed.
+    pub fn sync(&self, replicas: u32, spec: &mut Specs, counts: &[Counts; 2]) -> bool {
+        let (t, o) = (self.target.idx(), self.target.other().idx());
         if spec[o] > 0 {
             spec[o] = 0;
             return true;
@@ -36,7 +41,7 @@ mod tests {
 
     #[test]
     fn waits_for_old_pods_to_be_gone() {
-        let r = Recreate;
+        let r = Recreate::default();
         let mut spec = [4, 0];
         let mut counts = [
             Counts {
@@ -45,18 +50,15 @@ mod tests {
             },
             Counts::default(),
         ];
-        assert!(r.sync(4, Version::New, &mut spec, &counts));
+        assert!(r.sync(4, &mut spec, &counts));
         assert_eq!(spec, [0, 0]);
         counts[0] = Counts {
             terminating: 4,
             ..Counts::default()
         };
-        assert!(
-            !r.sync(4, Version::New, &mut spec, &counts),
-            "old pods still terminating"
-        );
+        assert!(!r.sync(4, &mut spec, &counts), "old pods still terminating");
         counts[0] = Counts::default();
-        assert!(r.sync(4, Version::New, &mut spec, &counts));
+        assert!(r.sync(4, &mut spec, &counts));
         assert_eq!(spec, [0, 4]);
     }
 }

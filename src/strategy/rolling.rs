@@ -122,32 +122,29 @@ pub fn reconcile_old(
 #[derive(Clone, Debug)]
 pub struct Rolling {
     pub fence: Fenceposts,
+    /// The template being rolled out: the release, or the old one after undo.
+    pub target: Version,
 }
 
 impl Rolling {
-    /// One sync of `rolloutRolling` toward `target`: scale up, else scale down.
-    /// Returns true if it changed a ReplicaSet.
-    pub fn sync(
-        &self,
-        replicas: u32,
-        target: Version,
-        spec: &mut Specs,
-        counts: &[Counts; 2],
-    ) -> bool {
-        let (t, o) = (target.idx(), target.other().idx());
-        let unavailable = max_unavailable(self.fence, replicas);
-        // reconcileNewReplicaSet
-        let new_size = match spec[t].cmp(&replicas) {
-            std::cmp::Ordering::Equal => spec[t],
-            std::cmp::Ordering::Greater => replicas,
-            std::cmp::Ordering::Less => {
-                new_rs_new_replicas(replicas, self.fence.surge, spec[t], spec[t] + spec[o])
-            }
-        };
+    /// A controller rolling out the release.
+    pub fn new(fence: Fenceposts) -> Self {
+        Rolling {
+            fence,
+            target: Version::New,
+        }
+    }
+
+    /// One sync of `rolloutRolling` toward the target: scale the new
+    /// ReplicaSet up, else the old one down. True if it changed one.
+    pub fn sync(&self, replicas: u32, spec: &mut Specs, counts: &[Counts; 2]) -> bool {
+        let (t, o) = (self.target.idx(), self.target.other().idx());
+        let new_size = reconcile_new(replicas, self.fence.surge, spec[t], spec[o]);
         if new_size != spec[t] {
             spec[t] = new_size;
             return true;
         }
+        let unavailable = max_unavailable(self.fence, replicas);
         let old = reconcile_old(
             replicas,
             unavailable,

@@ -8,8 +8,10 @@
 //! horizon. Traffic is integrated in closed form between events, just before
 //! anything changes.
 
+mod flow;
 mod metrics;
 pub mod release;
+mod respond;
 mod world;
 
 pub use metrics::{METRIC_NAMES, Outcome, TrialResult};

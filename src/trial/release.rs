@@ -24,6 +24,20 @@ pub struct Defect {
     pub hang_after_ms: Option<u64>,
     /// The drawn severity, for traces: error rate, added ms, minutes to hang…
     pub severity: f64,
+    /// Milliseconds added to every request (latency defects): slow requests
+    /// fail the SLO but are not errors to a canary's error-rate check.
+    pub added_ms: f64,
+}
+
+impl Defect {
+    /// Share of a serving bad pod's requests that return errors (for metrics).
+    pub fn error_share(&self) -> f64 {
+        if self.added_ms > 0.0 {
+            0.0
+        } else {
+            self.fail_share
+        }
+    }
 }
 
 /// One trial's release.
@@ -71,6 +85,7 @@ fn resolve<R: Rng + ?Sized>(kind: &DefectKind, sc: &Scenario, rng: &mut R) -> De
         crash_on_start: false,
         hang_after_ms: None,
         severity: 0.0,
+        added_ms: 0.0,
     };
     match kind {
         DefectKind::CrashOnStart => Defect {
@@ -93,6 +108,7 @@ fn resolve<R: Rng + ?Sized>(kind: &DefectKind, sc: &Scenario, rng: &mut R) -> De
                 kind: "latency",
                 fail_share: slow_share(sc, added),
                 severity: added,
+                added_ms: added,
                 ..none
             }
         }

@@ -85,6 +85,7 @@ pub(crate) fn base() -> Scenario {
             user_reports: UserReports {
                 delay: secs(1800.0),
             },
+            analysis: crate::scenario::defaults::analysis(),
         },
         strategies: vec![
             strategy("recreate", StrategyKind::Recreate),
@@ -364,4 +365,249 @@ fn incremental_counts_match_a_recount_throughout() {
             w.assert_counts_consistent();
         }
     }
+}
+
+fn analysis(interval_s: u64) -> Analysis {
+    Analysis {
+        interval: Duration::from_secs(interval_s),
+        count: None,
+        error_rate_threshold: 0.01,
+        latency_p99_threshold: Duration::from_secs(5),
+        failure_limit: 0,
+        inconclusive_limit: 0,
+        min_requests: 100,
+        compare_to_baseline: false,
+        on_no_data: OnNoData::Inconclusive,
+    }
+}
+
+fn blue_green() -> BlueGreen {
+    BlueGreen {
+        preview_replica_count: None,
+        auto_promotion_enabled: true,
+        auto_promotion_seconds: None,
+        pre_promotion_analysis: None,
+        post_promotion_analysis: None,
+        scale_down_delay: Duration::from_secs(30),
+        abort_scale_down_delay: Duration::from_secs(30),
+        switch_delay: Duration::ZERO,
+    }
+}
+
+fn canary(steps: Vec<CanaryStep>, background: Option<BackgroundAnalysis>) -> Canary {
+    Canary {
+        traffic_routing: true,
+        max_surge: IntOrPercent::Percent(25),
+        max_unavailable: IntOrPercent::Percent(25),
+        plan: CanaryPlan::Steps(steps),
+        background_analysis: background,
+        auto_rollback: true,
+        dynamic_stable_scale: false,
+        scale_down_delay: Duration::from_secs(30),
+        abort_scale_down_delay: Duration::from_secs(30),
+    }
+}
+
+fn with_strategy(kind: StrategyKind) -> Scenario {
+    let mut sc = base();
+    sc.service.shutdown = Dist::Fixed(0.0);
+    sc.strategies = vec![strategy("s", kind)];
+    sc
+}
+
+#[test]
+fn blue_green_pays_a_second_stack_until_blue_is_scaled_down() {
+    // Green ready at 30 s, switch at once, blue gone 30 s later: 10 extra
+    // pods for 60 s = replicas × (time to Ready + scaleDownDelay) / 3600.
+    let sc = with_strategy(StrategyKind::BlueGreen(blue_green()));
+    let r = run(&sc, 0);
+    assert!(
+        (r.extra_pod_hours - 10.0 * 60.0 / 3600.0).abs() < 1e-12,
+        "{}",
+        r.extra_pod_hours
+    );
+    assert_eq!(r.peak_pods, 20.0);
+    assert_eq!(r.failed_requests, 0.0);
+    assert_eq!(r.deploy_duration_s, Some(60.0));
+    assert_eq!(r.outcome, Outcome::Succeeded);
+}
+
+#[test]
+fn blue_green_without_room_for_green_stalls() {
+    // Room for 15 pods: green's 10 cannot all be placed next to blue's 10.
+    let mut sc = with_strategy(StrategyKind::BlueGreen(blue_green()));
+    sc.cluster.nodes = 1;
+    sc.cluster.node_allocatable.cpu_millis = 7500;
+    let r = run(&sc, 0);
+    assert_eq!(r.outcome, Outcome::Stalled);
+    assert_eq!(r.peak_bad_traffic_share, 0.0);
+}
+
+#[test]
+fn blue_green_rollback_is_instant_while_blue_is_up_and_cold_after() {
+    let mut bg = blue_green();
+    bg.scale_down_delay = Duration::from_secs(3600);
+    let mut sc = with_strategy(StrategyKind::BlueGreen(bg.clone()));
+    bad(
+        &mut sc,
+        DefectKind::ErrorRate {
+            error_rate: Dist::Fixed(1.0),
+        },
+    );
+    let warm = run(&sc, 0);
+    assert_eq!(
+        warm.rollback_time_s,
+        Some(0.0),
+        "blue still up: switch back at once"
+    );
+    bg.scale_down_delay = Duration::from_secs(30);
+    sc.strategies[0].kind = StrategyKind::BlueGreen(bg);
+    let cold = run(&sc, 0);
+    assert_eq!(
+        cold.rollback_time_s,
+        Some(30.0),
+        "blue gone: it boots again (30 s)"
+    );
+}
+
+#[test]
+fn smoke_tests_catch_a_defect_before_users_see_it() {
+    let mut bg = blue_green();
+    bg.pre_promotion_analysis = Some(SmokeTest {
+        catch_rate: 1.0,
+        duration: Duration::from_secs(120),
+    });
+    let mut sc = with_strategy(StrategyKind::BlueGreen(bg));
+    bad(
+        &mut sc,
+        DefectKind::ErrorRate {
+            error_rate: Dist::Fixed(1.0),
+        },
+    );
+    let r = run(&sc, 0);
+    assert_eq!(r.outcome, Outcome::RolledBack);
+    assert_eq!(r.failed_requests, 0.0);
+    assert_eq!(r.peak_bad_traffic_share, 0.0);
+    assert_eq!(
+        r.time_to_detect_s,
+        Some(150.0),
+        "pods start at 0, tests end at 30 + 120 s"
+    );
+}
+
+#[test]
+fn routed_canary_with_a_broken_release_fails_its_share_for_one_interval() {
+    // 10% canary (1 pod, ready at 30 s), every request to it failing; the
+    // analysis starts once the weight is set and measures every 60 s with
+    // failureLimit 0: 0.1 × rps × 60 s fail, then all traffic goes back.
+    let steps = vec![
+        CanaryStep::SetWeight(10),
+        CanaryStep::Pause(Some(Duration::from_secs(600))),
+    ];
+    let bg = BackgroundAnalysis {
+        starting_step: 1,
+        analysis: analysis(60),
+    };
+    let mut sc = with_strategy(StrategyKind::Canary(canary(steps, Some(bg))));
+    bad(
+        &mut sc,
+        DefectKind::ErrorRate {
+            error_rate: Dist::Fixed(1.0),
+        },
+    );
+    let r = run(&sc, 0);
+    assert!(
+        (r.failed_requests - 0.1 * 100.0 * 60.0).abs() < 1e-6,
+        "{}",
+        r.failed_requests
+    );
+    assert_eq!(r.outcome, Outcome::RolledBack);
+    assert_eq!(r.peak_bad_traffic_share, 0.1);
+    assert_eq!(r.time_to_detect_s, Some(60.0));
+    assert_eq!(
+        r.rollback_time_s,
+        Some(0.0),
+        "a router sends traffic back at once"
+    );
+    let events = trace(&sc, 0);
+    let abort = events.iter().find(|e| e.event == "abort").unwrap();
+    assert_eq!(abort.new_traffic_share, 0.0);
+    assert_eq!(abort.t_s, 90.0);
+}
+
+#[test]
+fn a_five_percent_canary_with_twenty_percent_errors_is_one_percent_overall() {
+    // SRE Workbook: while exposed, 0.05 × 0.2 = 1% of all requests fail.
+    let steps = vec![
+        CanaryStep::SetWeight(5),
+        CanaryStep::Pause(Some(Duration::from_secs(600))),
+    ];
+    let mut sc = with_strategy(StrategyKind::Canary(canary(steps, None)));
+    sc.service.replicas = 20; // 5% = exactly one pod
+    sc.observability.metrics = false;
+    sc.observability.user_reports.delay = Dist::Fixed(3_600_000.0);
+    bad(
+        &mut sc,
+        DefectKind::ErrorRate {
+            error_rate: Dist::Fixed(0.2),
+        },
+    );
+    let events = trace(&sc, 0);
+    let set = events.iter().find(|e| e.event == "set_weight").unwrap();
+    let promote = events.iter().find(|e| e.event == "promote").unwrap();
+    let exposed_s = promote.t_s - set.t_s;
+    assert_eq!(exposed_s, 600.0);
+    let failed = promote.failed_requests - set.failed_requests;
+    assert!(
+        (failed / (100.0 * exposed_s) - 0.01).abs() < 1e-12,
+        "{failed}"
+    );
+}
+
+#[test]
+fn low_traffic_canary_follows_on_no_data() {
+    // 0.5 rps: a 10% canary sees ~3 requests a minute, below minRequests.
+    let steps = vec![
+        CanaryStep::SetWeight(10),
+        CanaryStep::Analysis(Analysis {
+            count: Some(3),
+            ..analysis(60)
+        }),
+    ];
+    let mut sc = with_strategy(StrategyKind::Canary(canary(steps, None)));
+    sc.traffic.rps = 0.5;
+    let outcome = |sc: &Scenario| run(sc, 0).outcome;
+    sc.observability.analysis.on_no_data = OnNoData::Fail;
+    for (mode, want) in [
+        (OnNoData::Fail, Outcome::FalseRollback),
+        (OnNoData::Pass, Outcome::Succeeded),
+        (OnNoData::Inconclusive, Outcome::Succeeded), // a person looks, sees it healthy, resumes
+    ] {
+        let StrategyKind::Canary(c) = &mut sc.strategies[0].kind else {
+            unreachable!()
+        };
+        let CanaryPlan::Steps(steps) = &mut c.plan else {
+            unreachable!()
+        };
+        let CanaryStep::Analysis(a) = &mut steps[1] else {
+            unreachable!()
+        };
+        a.on_no_data = mode;
+        assert_eq!(outcome(&sc), want, "{mode:?}");
+    }
+    let StrategyKind::Canary(c) = &mut sc.strategies[0].kind else {
+        unreachable!()
+    };
+    let CanaryPlan::Steps(steps) = &mut c.plan else {
+        unreachable!()
+    };
+    let CanaryStep::Analysis(a) = &mut steps[1] else {
+        unreachable!()
+    };
+    a.on_no_data = OnNoData::Inconclusive;
+    let events = trace(&sc, 0);
+    assert!(
+        events.iter().any(|e| e.event == "human_answers"),
+        "inconclusive waits for a person"
+    );
 }

@@ -1,2 +1,3 @@
+mod argo_arithmetic;
 mod k8s_arithmetic;
 mod scenario_errors;

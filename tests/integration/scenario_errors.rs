@@ -5,15 +5,29 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use deploysim::scenario::{self, DefectKind, Dist, IntOrPercent, Pattern, StrategyKind};
+use deploysim::scenario::{
+    self, Analysis, BackgroundAnalysis, BlueGreen, Canary, CanaryPlan, CanaryScale, CanaryStep,
+    DefectKind, Dist, Flagger, IntOrPercent, OnNoData, Pattern, Scenario, SmokeTest, StrategyKind,
+};
+use deploysim::sim::time::Duration as SimDuration;
 
 const BAD: &str = "tests/data/bad";
 const GOOD: &str = "tests/data/good";
+/// Every file under `tests/data/good`.
+const GOOD_FILES: &[&str] = &[
+    "full",
+    "minimal",
+    "blue-green",
+    "canary-argo",
+    "canary-flagger",
+];
 
 /// (file stem, line, key path, message fragment), one problem per file.
 #[rustfmt::skip]
 const BAD_FILES: &[(&str, u64, &str, &str)] = &[
     ("alias_bomb", 6, "", "alias bomb"),
+    ("analysis_unknown_key", 12, "observability.analysis.errorRateTreshold", "did you mean `errorRateThreshold`?"),
+    ("auto_promotion_seconds_without_auto", 15, "strategies[0].autoPromotionSeconds", "contradicts autoPromotionEnabled: false"),
     ("autoscaler_below_nodes", 9, "cluster.autoscaler.maxNodes", "expected at least cluster.nodes (3), found 2"),
     ("availability_100", 13, "slo.availability", "strictly between 0% and 100%"),
     ("bad_cpu", 5, "service.pod.cpu", r#"expected a CPU quantity like "500m", "2" or 0.5, found "5 cores""#),
@@ -21,19 +35,33 @@ const BAD_FILES: &[(&str, u64, &str, &str)] = &[
     ("bad_memory", 8, "cluster.nodeAllocatable.memory", r#"found "16GB""#),
     ("bare_number_duration", 14, "slo.window", "found 90"),
     ("both_zero", 12, "strategies[0].maxUnavailable", "maxSurge and maxUnavailable cannot both be 0"),
+    ("canary_pause_bad_duration", 16, "strategies[0].steps[1].pause.duration", r#"expected a duration with a unit like "90s""#),
+    ("canary_set_weight_120", 16, "strategies[0].steps[1].setWeight", "expected a percent from 0 to 100, found 120"),
+    ("canary_starting_step_out_of_range", 18, "strategies[0].analysis.startingStep", "expected a step index from 0 to 2 (there are 3 steps), found 3"),
+    ("canary_starting_step_without_steps", 17, "strategies[0].analysis.startingStep", "applies to Argo background analysis, which needs `steps`"),
+    ("canary_step_weight_with_steps", 17, "strategies[0].analysis.stepWeight", "belongs to the Flagger form of `analysis`, which has no `steps`"),
+    ("canary_two_step_kinds", 16, "strategies[0].steps[1]", "expected exactly one of setWeight, pause, analysis, setCanaryScale, setMirrorRoute in a step, found setWeight and pause"),
+    ("canary_unknown_step", 17, "strategies[0].steps[2].setWieght", "unknown key `setWieght`; expected one of setWeight, pause"),
+    ("canary_without_plan", 14, "strategies[1].steps", "a Canary needs `steps` or a Flagger `analysis` with stepWeight"),
     ("deep_nesting", 2, "", "nests deeper than 32 levels"),
     ("dist_two_forms", 14, "release.rebuildTime", "exactly one of fixed, uniform"),
     ("dist_unknown_form", 14, "release.rebuildTime.lognormel", "did you mean `lognormal`?"),
     ("duplicate_keys", 5, "service.replicas", "duplicate key `replicas`"),
     ("duplicate_strategy_names", 13, "strategies[1].name", r#"duplicate strategy name "rolling""#),
+    ("dynamic_stable_scale_without_router", 15, "strategies[0].dynamicStableScale", "needs `trafficRouting: true`"),
     ("empty", 1, "", "found an empty file"),
     ("empty_strategies", 11, "strategies", "expected at least one strategy"),
+    ("flagger_mirror_weight_without_mirror", 15, "strategies[0].analysis.mirrorWeight", "needs `mirror: true`"),
+    ("flagger_step_weight_and_weights", 17, "strategies[0].analysis.stepWeights", "expected one of stepWeight or stepWeights, found both"),
+    ("flagger_step_weights_not_increasing", 16, "strategies[0].analysis.stepWeights[2]", "from 21 to 100 (stepWeights must increase), found 10"),
+    ("flagger_without_traffic_routing", 15, "strategies[0].analysis", "needs `trafficRouting: true`"),
     ("inf", 11, "traffic.users", "found .inf"),
     ("list", 2, "", "expected a mapping of scenario keys"),
     ("lognormal_missing_p95", 9, "service.startup.imagePull.lognormal.p95", "missing required key `p95`"),
     ("lognormal_p95_le_median", 7, "service.startup.boot.lognormal.p95", "lognormal p95 must be greater than median"),
     ("max_surge_not_int", 12, "strategies[0].maxSurge", r#"expected an integer or a percent like "25%", found "abc""#),
-    ("max_surge_on_recreate", 12, "strategies[0].maxSurge", "applies only to type RollingUpdate"),
+    ("max_surge_on_blue_green", 14, "strategies[0].maxSurge", "applies only to type RollingUpdate or Canary, not BlueGreen"),
+    ("max_surge_on_recreate", 12, "strategies[0].maxSurge", "applies only to type RollingUpdate or Canary, not Recreate"),
     ("max_unavailable_150", 12, "strategies[0].maxUnavailable", r#"at most 100%, found "150%""#),
     ("missing_defect_param", 15, "release.defects[0].addedMs", "missing required key `addedMs`"),
     ("missing_nested", 6, "service.pod.capacityRps", "missing required key `capacityRps`"),
@@ -43,21 +71,29 @@ const BAD_FILES: &[(&str, u64, &str, &str)] = &[
     ("negative_percent", 5, "service.baselineErrorRate", r#"from 0% to 100% like "25%""#),
     ("negative_rps", 10, "traffic.rps", "expected a number of at least 0, found -5"),
     ("nodes_zero", 7, "cluster.nodes", "expected an integer of at least 1, found 0"),
+    ("on_no_data_bogus", 14, "observability.analysis.onNoData", r#"expected one of fail, inconclusive, pass, found "bogus""#),
     ("other_workloads_exceed", 9, "cluster.otherWorkloads.cpu", "exceeds the whole cluster"),
     ("param_not_of_kind", 15, "release.defects[0].addedMs", "does not apply to kind errorRate"),
     ("peak_at_out_of_day", 11, "traffic.pattern.diurnal.peakAt", "below 24h"),
+    ("post_promotion_analysis_yes", 14, "strategies[0].postPromotionAnalysis", r#"expected true, false or a mapping of analysis keys like { count: 5 }, found "yes""#),
+    ("preview_replicas_over_replicas", 14, "strategies[0].previewReplicaCount", "expected an integer from 1 to service.replicas (10), found 12"),
     ("probability_over_100", 14, "release.defectProbability", r#"found "120%""#),
     ("progress_deadline_short", 12, "strategies[0].progressDeadlineSeconds", "more than minReadySeconds"),
     ("replicas_zero", 4, "service.replicas", "expected an integer of at least 1, found 0"),
     ("runs_zero", 13, "monteCarlo.runs", "at least 1, found 0"),
     ("scalar", 2, "", r#"found "just some text""#),
+    ("set_canary_scale_without_router", 15, "strategies[0].steps[0].setCanaryScale", "needs `trafficRouting: true`"),
+    ("set_mirror_route_without_router", 16, "strategies[0].steps[0].setMirrorRoute", "needs `trafficRouting: true`"),
     ("short_window_too_long", 14, "observability.alerting.shortWindow", "at most window (1h)"),
+    ("smoke_test_catch_rate_150", 14, "strategies[0].prePromotionAnalysis.smokeTestCatchRate", r#"found "150%""#),
+    ("step_analysis_count_zero", 16, "strategies[0].steps[1].analysis.count", "expected an integer of at least 1, found 0"),
+    ("steps_on_blue_green", 14, "strategies[0].steps", "`steps` applies only to type Canary, not BlueGreen"),
     ("strict_boolean", 11, "traffic.stickySessions", r#"expected true or false, found "yes""#),
     ("syntax_error", 11, "", "invalid YAML"),
     ("unknown_defect_kind", 16, "release.defects[1].kind", r#"expected one of crashOnStart, errorRate"#),
     ("unknown_key", 12, "strategies[0].maxSurg", "unknown key `maxSurg`"),
     ("unknown_pattern", 11, "traffic.pattern", r#"expected one of constant, diurnal, found "weekly""#),
-    ("unknown_strategy_type", 12, "strategies[0].type", "expected one of Recreate, RollingUpdate"),
+    ("unknown_strategy_type", 12, "strategies[0].type", r#"expected one of Recreate, RollingUpdate, BlueGreen, Canary, found "Rolling""#),
     ("wrong_type", 4, "service.replicas", r#"expected a non-negative integer, found "ten""#),
 ];
 
@@ -121,6 +157,21 @@ fn every_bad_file_is_in_the_table() {
 }
 
 #[test]
+fn every_good_file_is_listed() {
+    let mut stems: Vec<String> = std::fs::read_dir(GOOD)
+        .expect("tests/data/good")
+        .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_owned))
+        .collect();
+    stems.sort();
+    let mut listed = GOOD_FILES.to_vec();
+    listed.sort();
+    assert_eq!(
+        stems, listed,
+        "tests/data/good and GOOD_FILES must list the same files"
+    );
+}
+
+#[test]
 fn missing_file_names_path_and_os_reason() {
     let path = bad("does_not_exist");
     let err = scenario::load(&path).expect_err("no such file");
@@ -143,7 +194,7 @@ fn oversized_text_is_refused() {
 
 #[test]
 fn good_files_round_trip_through_render() {
-    for stem in ["full", "minimal"] {
+    for stem in GOOD_FILES {
         let path = Path::new(GOOD).join(format!("{stem}.yaml"));
         let s = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
         let shown = scenario::render(&s);
@@ -245,6 +296,269 @@ fn minimal_file_takes_the_documented_defaults() {
     assert_eq!(s.monte_carlo.horizon.as_millis(), 86_400_000);
 }
 
+fn load_good(stem: &str) -> Scenario {
+    let path = Path::new(GOOD).join(format!("{stem}.yaml"));
+    scenario::load(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn secs(s: u64) -> SimDuration {
+    SimDuration::from_secs(s)
+}
+
+fn blue_green(s: &Scenario, i: usize) -> &BlueGreen {
+    match &s.strategies[i].kind {
+        StrategyKind::BlueGreen(b) => b,
+        other => panic!("strategies[{i}] is {other:?}"),
+    }
+}
+
+fn canary(s: &Scenario, i: usize) -> &Canary {
+    match &s.strategies[i].kind {
+        StrategyKind::Canary(c) => c,
+        other => panic!("strategies[{i}] is {other:?}"),
+    }
+}
+
+#[test]
+fn blue_green_takes_argo_defaults_and_inherits_analysis() {
+    let s = load_good("blue-green");
+    let base = Analysis {
+        interval: secs(30),
+        count: None,
+        error_rate_threshold: 0.02,
+        latency_p99_threshold: SimDuration::from_millis(500),
+        failure_limit: 1,
+        inconclusive_limit: 0,
+        min_requests: 50,
+        compare_to_baseline: true,
+        on_no_data: OnNoData::Inconclusive,
+    };
+    assert_eq!(s.observability.analysis, base);
+    assert_eq!(
+        blue_green(&s, 0),
+        &BlueGreen {
+            preview_replica_count: Some(5),
+            auto_promotion_enabled: true,
+            auto_promotion_seconds: Some(secs(300)),
+            pre_promotion_analysis: Some(SmokeTest {
+                catch_rate: 0.6,
+                duration: secs(120)
+            }),
+            // `true`: the inherited analysis, 5 measurements.
+            post_promotion_analysis: Some(Analysis {
+                count: Some(5),
+                ..base.clone()
+            }),
+            scale_down_delay: secs(1800),
+            abort_scale_down_delay: secs(60),
+            switch_delay: secs(5),
+        }
+    );
+    let manual = blue_green(&s, 1);
+    assert!(!manual.auto_promotion_enabled);
+    assert_eq!(
+        manual.post_promotion_analysis,
+        Some(Analysis {
+            count: Some(3),
+            latency_p99_threshold: SimDuration::from_millis(300),
+            inconclusive_limit: 2,
+            on_no_data: OnNoData::Fail,
+            ..base.clone()
+        })
+    );
+    assert_eq!(
+        blue_green(&s, 2),
+        &BlueGreen {
+            preview_replica_count: None,
+            auto_promotion_enabled: true,
+            auto_promotion_seconds: None,
+            pre_promotion_analysis: None,
+            post_promotion_analysis: None,
+            scale_down_delay: secs(30),
+            abort_scale_down_delay: secs(30),
+            switch_delay: secs(2),
+        }
+    );
+}
+
+#[test]
+fn argo_canary_reads_every_step_kind() {
+    let s = load_good("canary-argo");
+    let base = s.observability.analysis.clone();
+    assert_eq!(base.on_no_data, OnNoData::Pass);
+    let c = canary(&s, 0);
+    assert!(c.traffic_routing && c.dynamic_stable_scale && c.auto_rollback);
+    let CanaryPlan::Steps(steps) = &c.plan else {
+        panic!("{:?}", c.plan)
+    };
+    let step_analysis = |a: Analysis| {
+        CanaryStep::Analysis(Analysis {
+            count: a.count.or(Some(5)),
+            ..a
+        })
+    };
+    assert_eq!(
+        steps,
+        &[
+            CanaryStep::SetCanaryScale(CanaryScale::Replicas(2)),
+            CanaryStep::SetMirror(20),
+            CanaryStep::Pause(Some(secs(300))),
+            CanaryStep::SetMirror(100),
+            CanaryStep::SetWeight(5),
+            CanaryStep::Pause(Some(secs(600))),
+            step_analysis(Analysis {
+                error_rate_threshold: 0.005,
+                compare_to_baseline: true,
+                ..base.clone()
+            }),
+            CanaryStep::SetCanaryScale(CanaryScale::Weight(50)),
+            CanaryStep::SetWeight(25),
+            CanaryStep::Pause(None),
+            CanaryStep::SetCanaryScale(CanaryScale::MatchTrafficWeight),
+            CanaryStep::SetWeight(50),
+            step_analysis(Analysis {
+                interval: secs(30),
+                count: Some(10),
+                failure_limit: 2,
+                ..base.clone()
+            }),
+        ]
+    );
+    // Background analysis runs until the rollout ends unless given a count.
+    assert_eq!(
+        c.background_analysis,
+        Some(BackgroundAnalysis {
+            starting_step: 4,
+            analysis: Analysis {
+                error_rate_threshold: 0.05,
+                min_requests: 20,
+                ..base.clone()
+            }
+        })
+    );
+    assert_eq!(
+        (c.scale_down_delay, c.abort_scale_down_delay),
+        (secs(60), secs(10))
+    );
+    let basic = canary(&s, 1);
+    assert!(!basic.traffic_routing && !basic.auto_rollback);
+    assert_eq!(
+        (basic.max_surge, basic.max_unavailable),
+        (IntOrPercent::Int(1), IntOrPercent::Int(0))
+    );
+    let background = basic.background_analysis.as_ref().expect("background");
+    assert_eq!(
+        (background.starting_step, background.analysis.count),
+        (0, Some(20))
+    );
+}
+
+#[test]
+fn flagger_canary_spells_out_its_weights() {
+    let s = load_good("canary-flagger");
+    let flagger = |i| match &canary(&s, i).plan {
+        CanaryPlan::Flagger(f) => f.clone(),
+        other => panic!("{other:?}"),
+    };
+    let base = s.observability.analysis.clone();
+    assert_eq!(base.on_no_data, OnNoData::Inconclusive);
+    // Flagger counts a check without data as failed.
+    let checks = Analysis {
+        on_no_data: OnNoData::Fail,
+        ..base.clone()
+    };
+    assert_eq!(
+        flagger(0),
+        Flagger {
+            interval: secs(30),
+            threshold: 3,
+            max_weight: 50,
+            step_weights: vec![20, 40, 50],
+            mirror_weight: Some(100),
+            analysis: Analysis {
+                interval: secs(30),
+                latency_p99_threshold: SimDuration::from_millis(250),
+                ..checks.clone()
+            },
+        }
+    );
+    let weights = flagger(1);
+    assert_eq!(weights.step_weights, [1, 5, 10, 25, 50, 80]);
+    assert_eq!(weights.max_weight, 80);
+    assert_eq!(weights.mirror_weight, Some(30));
+    assert_eq!(weights.analysis.on_no_data, OnNoData::Inconclusive);
+    let defaults = flagger(2);
+    assert_eq!(defaults.step_weights, [10, 20, 30, 40, 50]);
+    assert_eq!((defaults.threshold, defaults.mirror_weight), (5, None));
+    assert_eq!(defaults.analysis, checks);
+    assert!(canary(&s, 2).background_analysis.is_none());
+}
+
+/// The minimal good file's keys before `strategies`, then `rest`.
+fn minimal_with(rest: &str) -> String {
+    let text = std::fs::read_to_string(Path::new(GOOD).join("minimal.yaml")).expect("minimal");
+    let head = &text[..text.find("strategies:").expect("strategies")];
+    format!("{head}{rest}")
+}
+
+#[test]
+fn analyses_inherit_count_and_on_no_data_when_set() {
+    let text = minimal_with(
+        "observability: { analysis: { count: 7, onNoData: pass } }
+strategies:
+  - { name: bg, type: BlueGreen, postPromotionAnalysis: true }
+  - { name: argo, type: Canary, steps: [{ analysis: {} }], analysis: {} }
+  - { name: flagger, type: Canary, trafficRouting: true, analysis: { stepWeight: 30, maxWeight: 80 } }
+",
+    );
+    let s = scenario::parse(&text, "inherit.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let post = blue_green(&s, 0).post_promotion_analysis.as_ref();
+    assert_eq!(
+        post.map(|a| (a.count, a.on_no_data)),
+        Some((Some(7), OnNoData::Pass))
+    );
+    let argo = canary(&s, 1);
+    let CanaryPlan::Steps(steps) = &argo.plan else {
+        panic!("steps")
+    };
+    let CanaryStep::Analysis(step) = &steps[0] else {
+        panic!("analysis step")
+    };
+    assert_eq!(step.count, Some(7));
+    let background = argo.background_analysis.as_ref().map(|b| b.analysis.count);
+    assert_eq!(background, Some(Some(7)));
+    let CanaryPlan::Flagger(f) = &canary(&s, 2).plan else {
+        panic!("flagger")
+    };
+    // An explicit team-wide onNoData wins over Flagger's own default (fail).
+    assert_eq!(f.analysis.on_no_data, OnNoData::Pass);
+    // The last step is capped at maxWeight.
+    assert_eq!(f.step_weights, [30, 60, 80]);
+}
+
+#[test]
+fn flagger_max_weight_is_the_last_step_weight() {
+    let rest = |max: &str| {
+        minimal_with(&format!(
+            "strategies:\n  - {{ name: f, type: Canary, trafficRouting: true, analysis: {{ stepWeights: [10, 40], {max} }} }}\n"
+        ))
+    };
+    let s = scenario::parse(&rest("maxWeight: 40"), "ok.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let CanaryPlan::Flagger(f) = &canary(&s, 0).plan else {
+        panic!("flagger")
+    };
+    assert_eq!(
+        (f.max_weight, f.step_weights.as_slice()),
+        (40, &[10, 40][..])
+    );
+    let err = scenario::parse(&rest("maxWeight: 50"), "bad.yaml").expect_err("50 is not 40");
+    assert_eq!(err.key_path, "strategies[0].analysis.maxWeight");
+    assert!(
+        err.message.contains("the last of stepWeights (40)"),
+        "{err}"
+    );
+}
+
 #[test]
 fn anchors_and_aliases_may_share_values() {
     let text = std::fs::read_to_string(Path::new(GOOD).join("minimal.yaml")).expect("minimal");
@@ -269,11 +583,12 @@ proptest::proptest! {
     /// survives render and parse unchanged.
     #[test]
     fn mangled_files_never_panic(
+        stem in proptest::sample::select(GOOD_FILES),
         at in proptest::prelude::any::<proptest::sample::Index>(),
         cut in 0usize..12,
         insert in "[a-z0-9 \n\t:,.%&*!#'\"{}\\[\\]-]{0,6}",
     ) {
-        let text = std::fs::read_to_string(Path::new(GOOD).join("full.yaml")).expect("full");
+        let text = std::fs::read_to_string(Path::new(GOOD).join(format!("{stem}.yaml"))).expect("good file");
         let mut start = at.index(text.len());
         while !text.is_char_boundary(start) {
             start -= 1;

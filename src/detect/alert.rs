@@ -1,11 +1,11 @@
-//! How a bad release is noticed: SLO burn-rate alerts on the service's error
-//! ratio, user reports, and the progress deadline (in the trial driver).
+//! The SLO burn-rate alert on the service's error ratio.
 //!
 //! The alert is the SRE Workbook's multiwindow page: it fires at a rule
 //! evaluation when the error ratio over both the long and the short window
 //! exceeds `burnRateThreshold × (1 − SLO)`. Rules are evaluated on a fixed
-//! grid (Prometheus' evaluation interval), but the simulator does not tick
-//! through it: after every change of routing it predicts the first grid
+//! grid (Prometheus' evaluation interval). The trial driver evaluates it at
+//! every grid point while the routing changes; once the routing has held
+//! still for an interval it asks [`BurnAlert::predict`] for the first grid
 //! point at which the rule would fire if nothing else changed, and checks
 //! only there (exactly, from the accumulated log).
 

@@ -1,0 +1,294 @@
+//! Argo Rollouts' blue-green strategy.
+//!
+//! The release (green) comes up as a preview stack beside the running old
+//! version (blue), which keeps all traffic. Once the preview is available,
+//! pre-promotion smoke tests may run against it; then it is promoted —
+//! automatically (after `autoPromotionSeconds`, if set) or by a person. The
+//! preview is scaled to full size, the active Service switches to it (after
+//! an endpoint-propagation delay), post-promotion analysis may run, and blue
+//! is scaled down after `scaleDownDelaySeconds`. An abort switches back to
+//! blue at once while blue is still up; once blue is gone it must start again
+//! from cold, and the rollback takes that long.
+
+use super::{Action, Ask, Check, Cx, Phase, Routing};
+use crate::cluster::Version;
+use crate::detect::RunState;
+use crate::scenario::BlueGreen;
+
+const SMOKE_DONE: u32 = 1;
+const AUTO_PROMOTE: u32 = 2;
+const SWITCHED: u32 = 3;
+const BLUE_DOWN: u32 = 4;
+const SWITCHED_BACK: u32 = 5;
+const GREEN_DOWN: u32 = 6;
+
+/// Slot of the post-promotion analysis run.
+const POST: u8 = 0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    /// The preview stack is coming up.
+    Preview,
+    /// Smoke tests run against the preview.
+    SmokeTest,
+    /// Waiting for auto-promotion or a person.
+    AwaitPromotion,
+    /// The preview grows to full size before the switch.
+    ScaleUp,
+    /// The active Service's selector changed; endpoints propagate.
+    Switching,
+    /// Green is active; post-promotion analysis runs.
+    PostAnalysis,
+    /// Promoted; blue goes after its scale-down delay.
+    Promoted,
+    /// Aborted: blue is (re)started if needed, then traffic switches back.
+    Aborting,
+}
+
+/// The blue-green controller.
+#[derive(Clone, Debug)]
+pub struct BlueGreenCtl {
+    spec: BlueGreen,
+    stage: Stage,
+    /// The active Service selects green.
+    green_active: bool,
+    blue_down: bool,
+    green_down: bool,
+    /// Aborting: the switch back has been started.
+    switching_back: bool,
+}
+
+impl BlueGreenCtl {
+    /// A controller for `spec`.
+    pub fn new(spec: BlueGreen) -> Self {
+        let mut c = BlueGreenCtl {
+            spec,
+            stage: Stage::Preview,
+            green_active: false,
+            blue_down: false,
+            green_down: false,
+            switching_back: false,
+        };
+        c.reset();
+        c
+    }
+
+    /// Back to the state before a rollout.
+    pub fn reset(&mut self) {
+        self.stage = Stage::Preview;
+        self.green_active = false;
+        self.blue_down = false;
+        self.green_down = false;
+        self.switching_back = false;
+    }
+
+    /// The preview stack is created.
+    pub fn start(&mut self, cx: &mut Cx<'_>) {
+        let size = self.preview_size(cx.replicas);
+        cx.note("preview", || format!("green preview of {size} pods"));
+    }
+
+    fn preview_size(&self, replicas: u32) -> u32 {
+        self.spec
+            .preview_replica_count
+            .unwrap_or(replicas)
+            .min(replicas)
+    }
+
+    /// Sets ReplicaSet sizes for the stage; moves on when pods are ready.
+    pub fn sync(&mut self, cx: &mut Cx<'_>) -> bool {
+        let r = cx.replicas;
+        let green = match self.stage {
+            _ if self.green_down => 0,
+            Stage::Preview | Stage::SmokeTest | Stage::AwaitPromotion => self.preview_size(r),
+            _ => r,
+        };
+        let blue = if self.blue_down && self.stage != Stage::Aborting {
+            0
+        } else {
+            r
+        };
+        let changed = cx.spec[Version::New.idx()] != green || cx.spec[Version::Old.idx()] != blue;
+        cx.spec[Version::New.idx()] = green;
+        cx.spec[Version::Old.idx()] = blue;
+        self.advance(cx);
+        changed
+    }
+
+    fn advance(&mut self, cx: &mut Cx<'_>) {
+        let r = cx.replicas;
+        let green_ready = cx.of(Version::New).available;
+        match self.stage {
+            Stage::Preview if green_ready >= self.preview_size(r) => self.preview_ready(cx),
+            Stage::ScaleUp if green_ready >= r => {
+                self.stage = Stage::Switching;
+                cx.note("switch", || "active Service selects green".into());
+                cx.timer(self.spec.switch_delay, SWITCHED);
+            }
+            Stage::Aborting if !self.switching_back && cx.of(Version::Old).available >= r => {
+                self.switching_back = true;
+                cx.note("switch_back", || "active Service selects blue".into());
+                cx.timer(self.spec.switch_delay, SWITCHED_BACK);
+            }
+            _ => {}
+        }
+    }
+
+    fn preview_ready(&mut self, cx: &mut Cx<'_>) {
+        match &self.spec.pre_promotion_analysis {
+            Some(smoke) => {
+                self.stage = Stage::SmokeTest;
+                cx.note("smoke_test", || {
+                    "pre-promotion tests against the preview".into()
+                });
+                cx.timer(smoke.duration, SMOKE_DONE);
+            }
+            None => self.await_promotion(cx),
+        }
+    }
+
+    fn await_promotion(&mut self, cx: &mut Cx<'_>) {
+        self.stage = Stage::AwaitPromotion;
+        if !self.spec.auto_promotion_enabled {
+            cx.out.push(Action::Ask(Ask::Promote));
+            return;
+        }
+        match self.spec.auto_promotion_seconds {
+            Some(d) => cx.timer(d, AUTO_PROMOTE),
+            None => self.promote(cx),
+        }
+    }
+
+    fn promote(&mut self, cx: &mut Cx<'_>) {
+        if self.stage != Stage::AwaitPromotion {
+            return;
+        }
+        self.stage = Stage::ScaleUp;
+        cx.note("promote", || {
+            "green scales to full size, then takes traffic".into()
+        });
+        self.advance(cx);
+    }
+
+    /// A timer fired.
+    pub fn timer(&mut self, tag: u32, cx: &mut Cx<'_>) {
+        match tag {
+            SMOKE_DONE if self.stage == Stage::SmokeTest => self.smoke_done(cx),
+            AUTO_PROMOTE => self.promote(cx),
+            SWITCHED if self.stage == Stage::Switching => self.switched(cx),
+            BLUE_DOWN if self.stage != Stage::Aborting => self.blue_down = true,
+            SWITCHED_BACK => {
+                self.green_active = false;
+                cx.timer(self.spec.abort_scale_down_delay, GREEN_DOWN);
+            }
+            GREEN_DOWN => self.green_down = true,
+            _ => {}
+        }
+    }
+
+    fn smoke_done(&mut self, cx: &mut Cx<'_>) {
+        let caught = cx.bad
+            && (cx.crash_on_start
+                || cx.smoke_draw
+                    < self
+                        .spec
+                        .pre_promotion_analysis
+                        .as_ref()
+                        .map_or(0.0, |s| s.catch_rate));
+        if caught {
+            cx.note("smoke_test_failed", || "the preview fails its tests".into());
+            cx.out.push(Action::Caught(Check::SmokeTest));
+            self.abort(cx);
+        } else {
+            self.await_promotion(cx);
+        }
+    }
+
+    fn switched(&mut self, cx: &mut Cx<'_>) {
+        self.green_active = true;
+        cx.timer(self.spec.scale_down_delay, BLUE_DOWN);
+        match &self.spec.post_promotion_analysis {
+            Some(a) => {
+                self.stage = Stage::PostAnalysis;
+                cx.out.push(Action::StartAnalysis(POST, a.clone()));
+            }
+            None => self.stage = Stage::Promoted,
+        }
+    }
+
+    /// A post-promotion measurement.
+    pub fn measured(&mut self, slot: u8, state: RunState, cx: &mut Cx<'_>) {
+        if slot != POST || self.stage != Stage::PostAnalysis {
+            return;
+        }
+        match state {
+            RunState::Running => {}
+            RunState::Successful => {
+                cx.out.push(Action::StopAnalysis(POST));
+                self.stage = Stage::Promoted;
+            }
+            RunState::Failed => {
+                cx.note("analysis_failed", || {
+                    "post-promotion analysis failed".into()
+                });
+                cx.out.push(Action::Caught(Check::Analysis));
+                self.abort(cx);
+            }
+            RunState::Inconclusive => cx.out.push(Action::Ask(Ask::Inconclusive)),
+        }
+    }
+
+    /// A person answered.
+    pub fn answered(&mut self, ask: Ask, go_on: bool, cx: &mut Cx<'_>) {
+        match ask {
+            Ask::Promote => self.promote(cx),
+            Ask::Inconclusive | Ask::AnalysisFailed if self.stage == Stage::PostAnalysis => {
+                if go_on {
+                    cx.out.push(Action::StopAnalysis(POST));
+                    self.stage = Stage::Promoted;
+                } else {
+                    self.abort(cx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Switch back to blue: at once if blue is still up, else after blue
+    /// has started again from cold. A preview that never took traffic is
+    /// simply scaled down.
+    pub fn abort(&mut self, cx: &mut Cx<'_>) {
+        if self.stage == Stage::Aborting {
+            return;
+        }
+        cx.out.push(Action::StopAnalysis(POST));
+        self.stage = Stage::Aborting;
+        self.blue_down = false;
+        if !self.green_active {
+            self.switching_back = true;
+            cx.timer(self.spec.abort_scale_down_delay, GREEN_DOWN);
+            return;
+        }
+        self.advance(cx);
+    }
+
+    /// Where traffic goes: all to the active stack.
+    pub fn routing(&self) -> Routing {
+        Routing {
+            weight: Some(if self.green_active { 1.0 } else { 0.0 }),
+            mirror: 0.0,
+        }
+    }
+
+    /// The rollout's phase.
+    pub fn phase(&self) -> Phase {
+        match self.stage {
+            Stage::Aborting => Phase::Aborted,
+            Stage::Promoted if self.blue_down => Phase::Completed,
+            Stage::SmokeTest | Stage::AwaitPromotion | Stage::PostAnalysis | Stage::Promoted => {
+                Phase::Paused
+            }
+            Stage::Preview | Stage::ScaleUp | Stage::Switching => Phase::Progressing,
+        }
+    }
+}

@@ -1,0 +1,543 @@
+//! Argo Rollouts' canary strategy, and Flagger's form of it.
+//!
+//! Argo form: `steps` run in order — `setWeight` (the step ends once the
+//! canary has its pods), `pause` (for a duration, or until a person
+//! promotes), inline `analysis`, `setCanaryScale`, `setMirrorRoute` — with an
+//! optional background analysis from a starting step. After the last step the
+//! canary is promoted: scaled to full size, given all traffic, and the old
+//! stable set is scaled down after `scaleDownDelaySeconds`.
+//!
+//! With `trafficRouting` a router sets the exact weight: the canary has
+//! ceil(weight × replicas / 100) pods and the stable set stays at full size
+//! (unless `dynamicStableScale`). Without a router the weight is approximated
+//! by the ratio of pods under maxSurge / maxUnavailable (Argo's arithmetic).
+//! An abort with a router sends all traffic to stable at once and scales the
+//! canary down after `abortScaleDownDelaySeconds`; without a router it is a
+//! rolling update back.
+//!
+//! Flagger form: every `interval` a check; on success the weight steps up,
+//! at `maxWeight` the canary is promoted; `threshold` failed checks roll back.
+//! Flagger runs the canary at full size beside the primary during analysis.
+
+use super::argo;
+use super::rolling::resolve_fenceposts;
+use super::{Action, Ask, Check, Cx, Phase, Routing};
+use crate::cluster::Version;
+use crate::detect::{Measurement, RunState, Verdict};
+use crate::scenario::{Canary, CanaryPlan, CanaryScale, CanaryStep, Flagger};
+
+const PAUSE_DONE: u32 = 1;
+const STABLE_DOWN: u32 = 2;
+const CANARY_DOWN: u32 = 3;
+
+/// Analysis slots: inline step (or Flagger checks), background.
+const STEP: u8 = 0;
+const BACKGROUND: u8 = 1;
+
+/// What the current step waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wait {
+    Nothing,
+    Timer,
+    Person,
+    Analysis,
+}
+
+/// The canary controller.
+#[derive(Clone, Debug)]
+pub struct CanaryCtl {
+    spec: Canary,
+    replicas: u32,
+    step: usize,
+    wait: Wait,
+    /// Weight (percent) the steps ask for.
+    weight: u32,
+    /// Weight the router applies (set once the canary has its pods).
+    routed: u32,
+    scale: Option<CanaryScale>,
+    mirror: u32,
+    background_started: bool,
+    /// All steps done: the canary goes to full size and all traffic.
+    promoting: bool,
+    stable_down: bool,
+    completed: bool,
+    aborted: bool,
+    canary_down: bool,
+    /// Aborted, and the traffic is back on stable.
+    back: bool,
+    /// Flagger: failed checks so far, and whether checks have begun.
+    failed_checks: u32,
+    flagger_started: bool,
+}
+
+impl CanaryCtl {
+    /// A controller for `spec` on `replicas`.
+    pub fn new(spec: Canary, replicas: u32) -> Self {
+        let mut c = CanaryCtl {
+            spec,
+            replicas,
+            step: 0,
+            wait: Wait::Nothing,
+            weight: 0,
+            routed: 0,
+            scale: None,
+            mirror: 0,
+            background_started: false,
+            promoting: false,
+            stable_down: false,
+            completed: false,
+            aborted: false,
+            canary_down: false,
+            back: false,
+            failed_checks: 0,
+            flagger_started: false,
+        };
+        c.reset();
+        c
+    }
+
+    /// Back to the state before a rollout.
+    pub fn reset(&mut self) {
+        self.step = 0;
+        self.wait = Wait::Nothing;
+        self.weight = 0;
+        self.routed = 0;
+        self.scale = None;
+        self.mirror = 0;
+        self.background_started = false;
+        self.promoting = false;
+        self.stable_down = false;
+        self.completed = false;
+        self.aborted = false;
+        self.canary_down = false;
+        self.back = false;
+        self.failed_checks = 0;
+        self.flagger_started = false;
+    }
+
+    fn flagger(&self) -> Option<&Flagger> {
+        match &self.spec.plan {
+            CanaryPlan::Flagger(f) => Some(f),
+            CanaryPlan::Steps(_) => None,
+        }
+    }
+
+    /// The rollout begins (Flagger: the canary is scaled to full size).
+    pub fn start(&mut self, cx: &mut Cx<'_>) {
+        if self.flagger().is_some() {
+            self.weight = 100;
+            cx.note("flagger", || {
+                "canary scaled to full size beside the primary".into()
+            });
+        }
+    }
+
+    /// Flagger starts routing and checking once the canary is ready: mirrored
+    /// traffic first if asked, else the first weight.
+    fn flagger_begin(&mut self, f: &Flagger, cx: &mut Cx<'_>) {
+        if self.flagger_started || cx.of(Version::New).available < self.replicas {
+            return;
+        }
+        self.flagger_started = true;
+        match f.mirror_weight {
+            Some(m) => {
+                self.mirror = m;
+                cx.note("mirror", || format!("{m}% of traffic copied to the canary"));
+            }
+            None => self.flagger_step(f, cx),
+        }
+        let mut a = f.analysis.clone();
+        a.interval = f.interval;
+        a.count = None;
+        a.failure_limit = u32::MAX;
+        a.inconclusive_limit = u32::MAX;
+        cx.out.push(Action::StartAnalysis(STEP, a));
+    }
+
+    /// Flagger moves to its next weight, or promotes after the last one.
+    fn flagger_step(&mut self, f: &Flagger, cx: &mut Cx<'_>) {
+        match f.step_weights.get(self.step) {
+            Some(&w) => {
+                self.step += 1;
+                self.routed = w;
+                cx.note("set_weight", || format!("canary weight {w}%"));
+            }
+            None => {
+                self.promoting = true;
+                cx.note("promote", || "checks passed at max weight".into());
+                self.advance(cx);
+            }
+        }
+    }
+
+    /// Desired (canary, stable) pods now.
+    fn desired(&self, cx: &Cx<'_>) -> (u32, u32) {
+        let r = self.replicas;
+        if !self.spec.traffic_routing {
+            return self.basic_counts(cx);
+        }
+        if self.aborted {
+            let canary = if self.canary_down {
+                0
+            } else {
+                cx.spec[Version::New.idx()]
+            };
+            return (canary, r);
+        }
+        if self.promoting {
+            return (r, if self.stable_down { 0 } else { r });
+        }
+        if self.flagger().is_some() {
+            return (r, r);
+        }
+        {
+            let canary = match self.scale {
+                Some(CanaryScale::Replicas(n)) => n.min(r),
+                Some(CanaryScale::Weight(p)) => argo::traffic_weight_to_replicas(r, p, 100),
+                Some(CanaryScale::MatchTrafficWeight) | None => {
+                    argo::traffic_weight_to_replicas(r, self.weight, 100)
+                }
+            };
+            // Dynamic stable scale: the stable set shrinks with the weight it
+            // no longer serves, but never below what it still serves.
+            let stable = if self.spec.dynamic_stable_scale {
+                argo::traffic_weight_to_replicas(
+                    r,
+                    100 - self.routed.max(self.weight).min(100),
+                    100,
+                )
+                .max(argo::traffic_weight_to_replicas(r, 100 - self.routed, 100))
+            } else {
+                r
+            };
+            (canary, stable)
+        }
+    }
+
+    /// Without a router: Argo's basic canary arithmetic, one sync's worth
+    /// of movement toward the weight under maxSurge / maxUnavailable (or back
+    /// to stable on abort).
+    fn basic_counts(&self, cx: &Cx<'_>) -> (u32, u32) {
+        let steps = [CanaryStep::SetWeight(self.weight)];
+        let mut ro = argo::CanaryRollout::new(self.replicas, &steps);
+        ro.max_surge = Some(self.spec.max_surge);
+        ro.max_unavailable = Some(self.spec.max_unavailable);
+        ro.promote_full = self.promoting;
+        ro.abort = self.aborted;
+        let rs = |v: Version| argo::ReplicaSetCounts {
+            spec: cx.spec[v.idx()],
+            available: cx.of(v).available,
+            created: cx.of(v).active,
+        };
+        let sets = argo::CanaryReplicaSets {
+            canary: Some(rs(Version::New)),
+            stable: Some(rs(Version::Old)),
+            stable_is_canary: false,
+            older: &[],
+        };
+        argo::calculate_replica_counts_for_basic_canary(&ro, &sets)
+    }
+
+    /// Where a basic canary's pods end up for the current weight.
+    fn basic_target(&self) -> (u32, u32) {
+        let fence = resolve_fenceposts(
+            self.spec.max_surge,
+            self.spec.max_unavailable,
+            self.replicas,
+        );
+        let w = if self.promoting { 100 } else { self.weight };
+        argo::approximate_weighted_canary_stable_replica_counts(self.replicas, w, 100, fence.surge)
+    }
+
+    /// Sets ReplicaSet sizes; moves through the steps as far as it can.
+    pub fn sync(&mut self, cx: &mut Cx<'_>) -> bool {
+        let before = *cx.spec;
+        if !self.aborted {
+            self.advance(cx);
+        }
+        let (canary, stable) = self.desired(cx);
+        cx.spec[Version::New.idx()] = canary;
+        cx.spec[Version::Old.idx()] = stable;
+        if self.aborted {
+            self.rolled_back_when_ready(cx);
+        }
+        before != *cx.spec
+    }
+
+    /// The canary has the pods its step asks for (Argo's
+    /// `AtDesiredReplicaCountsForCanary`).
+    fn at_desired(&self, cx: &Cx<'_>) -> bool {
+        let (n, o) = (cx.of(Version::New), cx.of(Version::Old));
+        if !self.spec.traffic_routing {
+            let (canary, stable) = self.basic_target();
+            return n.available >= canary && o.active == stable;
+        }
+        let (canary, stable) = self.desired(cx);
+        n.available >= canary && (!self.spec.dynamic_stable_scale || o.active == stable)
+    }
+
+    /// After an abort with a router, traffic goes back once the stable set
+    /// can take it (at once, unless it had been scaled down); then the
+    /// canary is scaled down after its delay.
+    fn rolled_back_when_ready(&mut self, cx: &mut Cx<'_>) {
+        if self.spec.traffic_routing && !self.back && cx.of(Version::Old).available >= self.replicas
+        {
+            self.back = true;
+            cx.note("abort", || "all traffic back to stable".into());
+            cx.timer(self.spec.abort_scale_down_delay, CANARY_DOWN);
+        }
+    }
+
+    fn steps(&self) -> &[CanaryStep] {
+        match &self.spec.plan {
+            CanaryPlan::Steps(s) => s,
+            CanaryPlan::Flagger(_) => &[],
+        }
+    }
+
+    fn advance(&mut self, cx: &mut Cx<'_>) {
+        if let Some(f) = self.flagger().cloned()
+            && !self.promoting
+        {
+            self.flagger_begin(&f, cx);
+            return; // then driven by its checks
+        }
+        loop {
+            self.start_background(cx);
+            if self.promoting {
+                self.finish_promotion(cx);
+                return;
+            }
+            if self.wait != Wait::Nothing {
+                return;
+            }
+            let Some(step) = self.steps().get(self.step).cloned() else {
+                self.promoting = true;
+                self.weight = 100;
+                cx.note("promote", || {
+                    "all steps done: canary to full size and all traffic".into()
+                });
+                continue;
+            };
+            if !self.run_step(step, cx) {
+                return;
+            }
+            self.step += 1;
+        }
+    }
+
+    /// Starts step `s`; true if it is already done.
+    fn run_step(&mut self, s: CanaryStep, cx: &mut Cx<'_>) -> bool {
+        match s {
+            CanaryStep::SetWeight(w) => {
+                self.weight = w;
+                if !self.at_desired(cx) {
+                    return false;
+                }
+                if self.routed != w {
+                    self.routed = w;
+                    cx.note("set_weight", || format!("canary weight {w}%"));
+                }
+                true
+            }
+            CanaryStep::SetCanaryScale(scale) => {
+                self.scale = (scale != CanaryScale::MatchTrafficWeight).then_some(scale);
+                self.at_desired(cx)
+            }
+            CanaryStep::SetMirror(p) => {
+                self.mirror = p;
+                cx.note("mirror", || format!("{p}% of traffic copied to the canary"));
+                true
+            }
+            CanaryStep::Pause(Some(d)) => {
+                self.wait = Wait::Timer;
+                cx.timer(d, PAUSE_DONE);
+                false
+            }
+            CanaryStep::Pause(None) => {
+                self.wait = Wait::Person;
+                cx.out.push(Action::Ask(Ask::Promote));
+                false
+            }
+            CanaryStep::Analysis(a) => {
+                self.wait = Wait::Analysis;
+                cx.out.push(Action::StartAnalysis(STEP, a));
+                false
+            }
+        }
+    }
+
+    fn start_background(&mut self, cx: &mut Cx<'_>) {
+        if self.background_started {
+            return;
+        }
+        if let Some(bg) = &self.spec.background_analysis
+            && self.step >= bg.starting_step as usize
+        {
+            self.background_started = true;
+            cx.out
+                .push(Action::StartAnalysis(BACKGROUND, bg.analysis.clone()));
+        }
+    }
+
+    /// After the last step: the canary at full size takes all traffic;
+    /// with a router the old stable set goes after its scale-down delay.
+    fn finish_promotion(&mut self, cx: &mut Cx<'_>) {
+        let (n, o) = (cx.of(Version::New), cx.of(Version::Old));
+        if !self.spec.traffic_routing {
+            if n.available >= self.replicas && o.active == 0 {
+                self.routed = 100;
+                self.completed = true;
+            }
+            return;
+        }
+        if self.routed < 100 && n.available >= self.replicas {
+            self.routed = 100;
+            self.mirror = 0;
+            cx.note("set_weight", || "canary weight 100%".into());
+            cx.out.push(Action::StopAnalysis(STEP));
+            cx.out.push(Action::StopAnalysis(BACKGROUND));
+            cx.timer(self.spec.scale_down_delay, STABLE_DOWN);
+        }
+        if self.stable_down {
+            self.completed = true;
+        }
+    }
+
+    /// A timer fired.
+    pub fn timer(&mut self, tag: u32, cx: &mut Cx<'_>) {
+        match tag {
+            PAUSE_DONE if self.wait == Wait::Timer && !self.aborted => {
+                self.wait = Wait::Nothing;
+                self.step += 1;
+                self.advance(cx);
+            }
+            STABLE_DOWN if !self.aborted => {
+                self.stable_down = true;
+                self.advance(cx);
+            }
+            CANARY_DOWN => self.canary_down = true,
+            _ => {}
+        }
+    }
+
+    /// A measurement of an analysis run.
+    pub fn measured(&mut self, slot: u8, m: &Measurement, state: RunState, cx: &mut Cx<'_>) {
+        if self.aborted || self.promoting {
+            return;
+        }
+        if let Some(f) = self.flagger().cloned() {
+            self.flagger_check(&f, m.verdict, cx);
+            return;
+        }
+        match state {
+            RunState::Running => {}
+            RunState::Successful if slot == STEP && self.wait == Wait::Analysis => {
+                self.wait = Wait::Nothing;
+                self.step += 1;
+                self.advance(cx);
+            }
+            RunState::Successful => {}
+            RunState::Failed => self.analysis_failed(cx),
+            RunState::Inconclusive => {
+                self.wait = Wait::Person;
+                cx.out.push(Action::Ask(Ask::Inconclusive));
+            }
+        }
+    }
+
+    fn analysis_failed(&mut self, cx: &mut Cx<'_>) {
+        cx.note("analysis_failed", || {
+            "the canary failed its analysis".into()
+        });
+        cx.out.push(Action::Caught(Check::Analysis));
+        if self.spec.auto_rollback {
+            self.abort(cx);
+        } else {
+            self.wait = Wait::Person;
+            cx.out.push(Action::Ask(Ask::AnalysisFailed));
+        }
+    }
+
+    /// Flagger: a passed check moves the weight one step (after a mirroring
+    /// iteration, to the first weight); `threshold` failed checks roll back;
+    /// a pass at `maxWeight` promotes.
+    fn flagger_check(&mut self, f: &Flagger, v: Verdict, cx: &mut Cx<'_>) {
+        match v {
+            Verdict::Fail => {
+                self.failed_checks += 1;
+                if self.failed_checks >= f.threshold {
+                    self.analysis_failed(cx);
+                }
+            }
+            Verdict::Inconclusive => {}
+            Verdict::Pass => {
+                self.mirror = 0;
+                self.flagger_step(f, cx);
+            }
+        }
+    }
+
+    /// A person answered.
+    pub fn answered(&mut self, ask: Ask, go_on: bool, cx: &mut Cx<'_>) {
+        if self.aborted || self.wait != Wait::Person {
+            return;
+        }
+        match ask {
+            Ask::AnalysisFailed => self.abort(cx),
+            Ask::Promote | Ask::Inconclusive if go_on => {
+                self.wait = Wait::Nothing;
+                if ask == Ask::Inconclusive {
+                    cx.out.push(Action::StopAnalysis(STEP));
+                }
+                self.step += 1;
+                self.advance(cx);
+            }
+            _ => self.abort(cx),
+        }
+    }
+
+    /// Abort: with a router, all traffic to stable now and the canary down
+    /// later; without, a rolling update back.
+    pub fn abort(&mut self, cx: &mut Cx<'_>) {
+        if self.aborted {
+            return;
+        }
+        self.aborted = true;
+        self.mirror = 0;
+        self.stable_down = false;
+        self.completed = false;
+        cx.out.push(Action::StopAnalysis(STEP));
+        cx.out.push(Action::StopAnalysis(BACKGROUND));
+        self.rolled_back_when_ready(cx);
+    }
+
+    /// Where traffic goes.
+    pub fn routing(&self) -> Routing {
+        if !self.spec.traffic_routing {
+            return Routing::default();
+        }
+        let weight = if self.aborted && self.back {
+            0.0
+        } else {
+            f64::from(self.routed) / 100.0
+        };
+        Routing {
+            weight: Some(weight),
+            mirror: f64::from(self.mirror) / 100.0,
+        }
+    }
+
+    /// The rollout's phase.
+    pub fn phase(&self) -> Phase {
+        if self.aborted {
+            Phase::Aborted
+        } else if self.completed {
+            Phase::Completed
+        } else if self.wait != Wait::Nothing || (self.flagger_started && !self.promoting) {
+            Phase::Paused
+        } else {
+            Phase::Progressing
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Where the traffic goes between two events, and what it costs.
+//!
+//! Demand is split over the versions — evenly over every endpoint for a
+//! plain Service, by weight when a router (or a blue-green active Service)
+//! decides — and within a version evenly over its endpoints. Each version
+//! serves up to its endpoints' capacity; the excess fails as overload, and a
+//! routed share with no endpoint at all fails entirely. Everything is
+//! integrated in closed form over the interval.
+
+use super::world::World;
+use crate::cluster::Version;
+use crate::sim::SimTime;
+
+/// Endpoints and routing: constant between events.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Route {
+    pub ep: [u32; 2],
+    pub failing: [u32; 2],
+    /// New version's share of traffic set by a router; `None` = by endpoints.
+    pub weight: Option<f64>,
+    /// Share of traffic mirrored to the new version.
+    pub mirror: f64,
+}
+
+impl Route {
+    /// Share of user traffic each version receives.
+    pub fn shares(&self) -> [f64; 2] {
+        match self.weight {
+            Some(w) => [1.0 - w, w],
+            None => {
+                let n = self.ep[0] + self.ep[1];
+                if n == 0 {
+                    [1.0, 0.0] // nowhere to go: it fails on the old side's empty endpoints
+                } else {
+                    [
+                        f64::from(self.ep[0]) / f64::from(n),
+                        f64::from(self.ep[1]) / f64::from(n),
+                    ]
+                }
+            }
+        }
+    }
+}
+
+/// Cumulative requests and errors per version as metrics see them (baseline
+/// errors included, slow-but-successful requests not), plus mirrored traffic.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Tally {
+    pub requests: [f64; 2],
+    pub errors: [f64; 2],
+    pub mirrored: f64,
+    pub mirrored_errors: f64,
+}
+
+/// Failed requests of an interval (or per second), by where they happened.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Failures {
+    pub overload: f64,
+    pub old: f64,
+    pub new_general: f64,
+    pub new_segment: f64,
+    /// Errors as metrics see them, per version (deployment-caused only).
+    pub errors: [f64; 2],
+    /// Requests per version.
+    pub requests: [f64; 2],
+    /// Share of requests reaching a new pod that return an error.
+    pub new_error_share: f64,
+}
+
+impl Failures {
+    pub fn total(&self) -> f64 {
+        self.overload + self.old + self.new_general + self.new_segment
+    }
+}
+
+impl World<'_> {
+    pub(super) fn current_route(&self) -> Route {
+        let (o, n) = (
+            self.cluster.counts(Version::Old),
+            self.cluster.counts(Version::New),
+        );
+        let routing = self.controller.routing();
+        Route {
+            ep: [o.endpoints, n.endpoints],
+            failing: [o.failing, n.failing],
+            weight: routing.weight,
+            mirror: if n.endpoints > 0 { routing.mirror } else { 0.0 },
+        }
+    }
+
+    /// Splits `requests` over the versions of route `r`; `over(k)` gives the
+    /// overload and shortfall of the whole demand against capacity k.
+    fn failures(
+        &self,
+        r: &Route,
+        requests: f64,
+        over: impl Fn(f64) -> (f64, f64),
+    ) -> (Failures, f64) {
+        let cap = self.sc.service.pod.capacity_rps;
+        let shares = r.shares();
+        let mut f = Failures::default();
+        let mut shortfall: f64 = 0.0;
+        let defect = self.release.defect.as_ref();
+        for (v, &share) in shares.iter().enumerate() {
+            let ep = r.ep[v];
+            if share <= 0.0 {
+                continue;
+            }
+            let demand = share * requests;
+            f.requests[v] = demand;
+            let (overload, short) = if ep == 0 {
+                (demand, f64::INFINITY)
+            } else {
+                let (o, s) = over(f64::from(ep) * cap / share);
+                (share * o, s)
+            };
+            shortfall = shortfall.max(short);
+            let per_pod = if ep == 0 {
+                0.0
+            } else {
+                (demand - overload) / f64::from(ep)
+            };
+            let hard = per_pod * f64::from(r.failing[v]);
+            f.overload += overload;
+            f.errors[v] = overload + hard;
+            if v == 0 {
+                f.old = hard;
+                continue;
+            }
+            let bad_ok = match defect {
+                Some(_) => per_pod * f64::from(r.ep[1] - r.failing[1]),
+                None => 0.0,
+            };
+            let (general, segment, error) = defect.map_or((0.0, 0.0, 0.0), |d| {
+                (
+                    d.fail_share,
+                    d.segment_share * d.segment_fail,
+                    d.error_share(),
+                )
+            });
+            f.new_general = hard + bad_ok * general;
+            f.new_segment = bad_ok * segment;
+            f.errors[1] += bad_ok * (error + segment);
+        }
+        if r.ep[1] > 0 {
+            let failing = f64::from(r.failing[1]) / f64::from(r.ep[1]);
+            let error = defect.map_or(0.0, |d| d.error_share() + d.segment_share * d.segment_fail);
+            f.new_error_share = failing + (1.0 - failing) * error;
+        }
+        (f, shortfall)
+    }
+
+    /// Integrates traffic and pod-time from the last accounted instant to `now`.
+    pub(super) fn account(&mut self, now: SimTime) {
+        let t0 = self.acc_t;
+        if now <= t0 {
+            return;
+        }
+        self.acc_t = now;
+        let dt_s = (now.0 - t0.0) as f64 / 1000.0;
+        let extra = self.cluster.existing().saturating_sub(self.replicas);
+        self.extra_pod_ms += f64::from(extra) * dt_s * 1000.0;
+        let r = self.route;
+        let sin0 = self.acc_sin;
+        let (requests, sin1) = self.demand.requests_from(t0, sin0, now);
+        self.acc_sin = sin1;
+        let demand = self.demand;
+        let (f, short) = self.failures(&r, requests, |k| {
+            let l = demand.load_given(t0, now, (sin0, sin1), requests, k);
+            (l.overload, l.shortfall_s)
+        });
+        self.shortfall_s += short.min(dt_s);
+        let total = f.total();
+        self.failed += total;
+        self.requests += requests;
+        self.tally_add(&r, &f, requests);
+        self.expose(&r, &f);
+        if self.alert_enabled {
+            let errors = total + self.baseline * (requests - total);
+            self.alert.record(now, requests, errors);
+        }
+    }
+
+    fn tally_add(&mut self, r: &Route, f: &Failures, requests: f64) {
+        let base = self.sc.service.baseline_error_rate;
+        for v in 0..2 {
+            self.tally.requests[v] += f.requests[v];
+            self.tally.errors[v] += f.errors[v] + base * (f.requests[v] - f.errors[v]);
+        }
+        if r.mirror > 0.0 {
+            let m = r.mirror * requests;
+            self.tally.mirrored += m;
+            self.tally.mirrored_errors +=
+                m * (f.new_error_share + base * (1.0 - f.new_error_share));
+        }
+    }
+
+    /// Adds the interval's failures to the users' hazards. Per-request routing
+    /// spreads them over everyone; sticky routing pins the new version's share
+    /// w of users (x < w) to it.
+    fn expose(&mut self, r: &Route, f: &Failures) {
+        let users = self.sc.traffic.users;
+        let seg_share = self
+            .release
+            .defect
+            .as_ref()
+            .map_or(0.0, |d| d.segment_share);
+        let seg = if seg_share > 0.0 {
+            f.new_segment / (seg_share * users)
+        } else {
+            0.0
+        };
+        self.exposure.add_all(f.overload / users);
+        let w = r.shares()[1];
+        if !self.sc.traffic.sticky_sessions {
+            self.exposure
+                .add_split(1.0, (f.old + f.new_general) / users, 0.0, seg, 0.0);
+            return;
+        }
+        let inside = if w > 0.0 {
+            f.new_general / (w * users)
+        } else {
+            0.0
+        };
+        let outside = if w < 1.0 {
+            f.old / ((1.0 - w) * users)
+        } else {
+            0.0
+        };
+        let seg_in = if w > 0.0 { seg / w } else { 0.0 };
+        self.exposure.add_split(w, inside, outside, seg_in, 0.0);
+    }
+
+    /// The service's error ratio right now (alerts see baseline errors too).
+    pub(super) fn ratio_now(&self, now: SimTime) -> f64 {
+        let rate = self.demand.rate_at(now);
+        if rate <= 0.0 {
+            return 0.0;
+        }
+        let (f, _) = self.failures(&self.route, rate, |k| ((rate - k).max(0.0), 0.0));
+        let total = f.total();
+        (total + self.baseline * (rate - total)) / rate
+    }
+
+    /// The new version's true error ratio right now, as a person looking at
+    /// its dashboards would see it (baseline included).
+    pub(super) fn canary_ratio_now(&self) -> f64 {
+        let e = self.route_new_error_share();
+        e + self.sc.service.baseline_error_rate * (1.0 - e)
+    }
+
+    fn route_new_error_share(&self) -> f64 {
+        let (f, _) = self.failures(&self.route, 1.0, |_| (0.0, 0.0));
+        f.new_error_share
+    }
+}

@@ -1,0 +1,550 @@
+//! What follows an event: the controller's requests carried out, detection
+//! and the people who respond, analysis measurements, milestones, the trace,
+//! and the trial's measurements at the end.
+
+use super::metrics::{Outcome, TrialResult};
+use super::world::{Ev, Signal, Slot, World};
+use crate::cluster::PodId;
+use crate::detect::{AnalysisRun, Measurement, RunState, Verdict, Window, analysis};
+use crate::sim::{Context, Duration, SimTime};
+use crate::strategy::{Action, Ask, Phase};
+
+impl World<'_> {
+    /// Carries out what the controller asked for.
+    pub(super) fn carry_out(&mut self, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        while !self.actions.is_empty() {
+            let actions = std::mem::take(&mut self.actions);
+            for a in actions {
+                self.act(a, now, ctx);
+            }
+        }
+    }
+
+    fn act(&mut self, a: Action, now: SimTime, ctx: &mut Context<'_, Ev>) {
+        match a {
+            Action::Timer(after, tag) => ctx.schedule_in(after, Ev::Timer(tag)),
+            Action::StartAnalysis(slot, analysis) => {
+                self.slot_gen += 1;
+                let interval = analysis.interval;
+                self.slots[slot as usize] = Some(Slot {
+                    run: AnalysisRun::new(analysis),
+                    generation: self.slot_gen,
+                    since: self.tally,
+                });
+                ctx.schedule_in(interval, Ev::Measure(slot, self.slot_gen));
+                self.note("analysis_start", format!("measuring every {interval}"));
+            }
+            Action::StopAnalysis(slot) => self.slots[slot as usize] = None,
+            Action::Ask(ask) => self.page(ask, ctx),
+            Action::Caught(check) => {
+                if self.detected.is_none() {
+                    self.detected = Some((now, Signal::Check(check)));
+                }
+            }
+            Action::Note(event, detail) => self.note(event, detail),
+        }
+    }
+
+    /// A person is asked: they answer after acknowledging and deciding.
+    fn page(&mut self, ask: Ask, ctx: &mut Context<'_, Ev>) {
+        let delay = self.human_delay();
+        self.people_pending += 1;
+        ctx.schedule_in(delay, Ev::Answer(ask));
+    }
+
+    fn human_delay(&mut self) -> Duration {
+        let h = &self.sc.observability.human_response;
+        let rng = &mut self.streams.as_mut().expect("streams set").human;
+        Duration::from_millis_f64(h.ack.sample(rng) + h.decide.sample(rng))
+    }
+
+    /// A person answers a controller: a gate is promoted; an inconclusive
+    /// analysis resumes if the canary looks healthy to them (errors and p99
+    /// within the thresholds), else is aborted; a failed one is aborted.
+    pub(super) fn on_answer(&mut self, now: SimTime, ask: Ask) {
+        let a = &self.sc.observability.analysis;
+        let p99 = self.sc.service.latency.quantile(0.99)
+            + self.release.defect.as_ref().map_or(0.0, |d| d.added_ms);
+        let healthy = self.canary_ratio_now() <= a.error_rate_threshold
+            && p99 <= a.latency_p99_threshold.as_millis() as f64;
+        let go_on = match ask {
+            Ask::Promote => true,
+            Ask::Inconclusive => healthy,
+            Ask::AnalysisFailed => false,
+        };
+        self.with_controller(now, |c, cx| c.answered(ask, go_on, cx));
+    }
+
+    /// One measurement of the run in `slot`: the traffic since the last one,
+    /// with noise, judged; the controller hears the verdict.
+    pub(super) fn on_measure(
+        &mut self,
+        now: SimTime,
+        slot: u8,
+        generation: u32,
+        ctx: &mut Context<'_, Ev>,
+    ) -> bool {
+        let Some(s) = self.slots[slot as usize].as_ref() else {
+            return false;
+        };
+        if s.generation != generation {
+            return false;
+        }
+        let w = self.window(&s.since);
+        let a = s.run.analysis.clone();
+        let latency = &self.sc.service.latency;
+        let m = if self.sc.observability.metrics {
+            let rng = &mut self.streams.as_mut().expect("streams set").analysis;
+            analysis::measure(&a, &w, latency, self.p99, rng)
+        } else {
+            // No metrics: the analysis is blind and never objects.
+            Measurement {
+                requests: 0,
+                errors: 0,
+                p99_ms: 0.0,
+                verdict: Verdict::Pass,
+            }
+        };
+        let s = self.slots[slot as usize].as_mut().expect("checked above");
+        let state = s.run.record(m.verdict);
+        s.since = self.tally;
+        if state == RunState::Running {
+            ctx.schedule_in(a.interval, Ev::Measure(slot, generation));
+        } else {
+            self.slots[slot as usize] = None;
+        }
+        if self.trace.is_some() {
+            let d = format!(
+                "{} requests, {} errors, p99 {:.0}ms: {:?}",
+                m.requests, m.errors, m.p99_ms, m.verdict
+            );
+            self.note("measurement", d);
+        }
+        self.with_controller(now, |c, cx| c.measured(slot, &m, state, cx));
+        true
+    }
+
+    /// The true traffic since `since`.
+    fn window(&self, since: &super::world::Tally) -> Window {
+        let t = &self.tally;
+        let canary = t.requests[1] - since.requests[1] + t.mirrored - since.mirrored;
+        let canary_err = t.errors[1] - since.errors[1] + t.mirrored_errors - since.mirrored_errors;
+        let stable = t.requests[0] - since.requests[0];
+        let stable_err = t.errors[0] - since.errors[0];
+        let share = |e: f64, n: f64| {
+            if n > 0.0 {
+                (e / n).clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        };
+        Window {
+            canary_requests: canary,
+            canary_fail_share: share(canary_err, canary),
+            canary_added_ms: self.release.defect.as_ref().map_or(0.0, |d| d.added_ms),
+            stable_requests: stable,
+            stable_fail_share: share(stable_err, stable),
+        }
+    }
+
+    /// Bookkeeping after an event changed the world.
+    pub(super) fn after_change(&mut self, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        let route = self.current_route();
+        if route != self.route {
+            self.route = route;
+            self.on_route_change(now, ctx);
+        }
+        self.peak_pods = self.peak_pods.max(self.cluster.existing());
+        let phase = self
+            .controller
+            .phase(self.replicas, &self.spec, &self.counts());
+        if phase == Phase::Aborted && self.undo_at.is_none() {
+            self.undo_at = Some(now); // a controller aborted by itself
+        }
+        let resumed = phase == Phase::Progressing && self.phase != Phase::Progressing;
+        self.phase = phase;
+        self.check_progress(now, resumed, ctx);
+        self.check_milestones(now, ctx);
+    }
+
+    fn on_route_change(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
+        let r = self.route;
+        if let Some(d) = &self.release.defect {
+            let share = r.shares()[1];
+            self.peak_bad = self.peak_bad.max(share);
+            if share >= 1.0 && self.detected.is_none() {
+                self.full_bad_before_detect = true;
+            }
+            let serving = share > 0.0
+                && r.ep[1] > r.failing[1]
+                && (d.fail_share > 0.0 || d.segment_share * d.segment_fail > 0.0);
+            let crashing = share > 0.0 && (r.failing[1] > 0 || r.ep[1] == 0);
+            if (serving || crashing) && self.visible_at.is_none() {
+                self.visible_at = Some(now);
+                let delay = self.streams().report_delay_ms;
+                ctx.schedule_in(Duration(delay), Ev::UserReport);
+            }
+        }
+        if self.alert_enabled && self.detected.is_none() {
+            self.alert_changed = true;
+            let next = self.next_evaluation(now);
+            if self.alert_next.is_none_or(|t| t > next) {
+                self.schedule_alert_check(next, ctx);
+            }
+        }
+    }
+
+    /// The rule's first evaluation at or after `now`.
+    fn next_evaluation(&self, now: SimTime) -> SimTime {
+        let every = self
+            .sc
+            .observability
+            .alerting
+            .evaluation_interval
+            .as_millis()
+            .max(1);
+        SimTime(now.0.div_ceil(every) * every)
+    }
+
+    fn schedule_alert_check(&mut self, at: SimTime, ctx: &mut Context<'_, Ev>) {
+        self.alert_gen += 1;
+        self.alert_next = Some(at);
+        ctx.schedule_at(at, Ev::AlertCheck(self.alert_gen));
+    }
+
+    pub(super) fn on_alert_check(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) -> bool {
+        if self.detected.is_some() {
+            return false;
+        }
+        if self.alert.firing(now) {
+            self.note(
+                "alert_fired",
+                "burn rate above threshold on both windows".into(),
+            );
+            self.detect(now, Signal::Alert, ctx);
+            return true;
+        }
+        // While the routing keeps changing, evaluate at every rule evaluation;
+        // once it has held still for a whole interval, jump to the predicted
+        // firing (if any) instead of ticking through an unchanging hour.
+        self.alert_next = None;
+        let next = now + self.sc.observability.alerting.evaluation_interval;
+        if std::mem::take(&mut self.alert_changed) {
+            self.schedule_alert_check(next, ctx);
+        } else if let Some(at) = self
+            .alert
+            .predict(now, next, self.ratio_now(now), &self.demand)
+        {
+            self.schedule_alert_check(at, ctx);
+        }
+        false
+    }
+
+    /// Deployment status for progress: (updated, old, ready, available).
+    pub(super) fn status(&self) -> [u32; 4] {
+        let [o, n] = self.counts();
+        [
+            n.active,
+            o.active,
+            o.ready + n.ready,
+            o.available + n.available,
+        ]
+    }
+
+    /// `DeploymentProgressing`: more updated, fewer old, more ready or more
+    /// available pods than at the last sync resets the progress deadline;
+    /// so does resuming after a pause. It runs only while progressing.
+    fn check_progress(&mut self, now: SimTime, resumed: bool, ctx: &mut Context<'_, Ev>) {
+        let s = self.status();
+        let l = self.last_status;
+        self.last_status = s;
+        if self.phase != Phase::Progressing {
+            self.deadline_at = None;
+            return;
+        }
+        let progressed = resumed
+            || now == SimTime::ZERO
+            || s[0] > l[0]
+            || s[1] < l[1]
+            || s[2] > l[2]
+            || s[3] > l[3];
+        if progressed || self.deadline_at.is_none() {
+            // One pending check at a time: it moves itself to the latest deadline.
+            let first = self.deadline_at.is_none();
+            self.deadline_at = Some(now + self.strategy.progress_deadline);
+            if first {
+                self.deadline_gen += 1;
+                ctx.schedule_in(
+                    self.strategy.progress_deadline,
+                    Ev::Deadline(self.deadline_gen),
+                );
+            }
+        }
+    }
+
+    pub(super) fn on_deadline(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) -> bool {
+        if self.phase != Phase::Progressing {
+            return false;
+        }
+        match self.deadline_at {
+            Some(at) if at > now => {
+                ctx.schedule_at(at, Ev::Deadline(self.deadline_gen));
+                return false;
+            }
+            None => return false,
+            Some(_) => self.deadline_at = None,
+        }
+        self.note(
+            "progress_deadline_exceeded",
+            "no progress: the team is paged".into(),
+        );
+        self.detect(now, Signal::ProgressDeadline, ctx);
+        true
+    }
+
+    fn check_milestones(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
+        let [o, n] = self.counts();
+        if self.phase == Phase::Completed && self.complete_at.is_none() {
+            self.complete_at = Some(now);
+            self.note(
+                "rollout_complete",
+                "every new pod available, no old pod left".into(),
+            );
+            ctx.schedule_in(self.sc.monte_carlo.horizon, Ev::Horizon);
+        }
+        let no_new_traffic = self.route.shares()[1] == 0.0 && self.route.mirror == 0.0;
+        if self.undo_at.is_some()
+            && self.recovered_at.is_none()
+            && no_new_traffic
+            && o.ready >= self.replicas
+        {
+            self.recovered_at = Some(now);
+            self.note(
+                "recovered",
+                "no traffic on the release, full capacity on the old version".into(),
+            );
+        }
+        let rolled_back = n.active == 0 && o.available >= self.replicas;
+        if self.phase == Phase::Aborted && rolled_back && self.settled_at.is_none() {
+            self.settled_at = Some(now);
+            self.note(
+                "rollback_complete",
+                "the old version is back at full size".into(),
+            );
+        }
+    }
+
+    /// A signal reached the team: page → acknowledge → decide.
+    pub(super) fn detect(&mut self, now: SimTime, signal: Signal, ctx: &mut Context<'_, Ev>) {
+        if self.detected.is_some() || self.undo_at.is_some() {
+            return;
+        }
+        self.detected = Some((now, signal));
+        let delay = self.human_delay();
+        self.people_pending += 1;
+        ctx.schedule_in(delay, Ev::Decide);
+        let how = match signal {
+            Signal::Alert => "burn-rate alert",
+            Signal::CrashLoop => "crash-loop alert",
+            Signal::UserReport => "user report",
+            Signal::ProgressDeadline => "progress deadline",
+            Signal::Check(_) => "a rollout check",
+        };
+        self.note(
+            "detected",
+            format!("by {how}; human responds in {:.0}s", delay.as_secs_f64()),
+        );
+    }
+
+    /// The human has looked. A page whose cause is gone (the error ratio is
+    /// back under the alert's threshold, e.g. a Recreate's downtime ended) is
+    /// stood down, and the alert stays silenced for this trial (it would keep
+    /// firing on the same burnt window); anything else is rolled back.
+    pub(super) fn decide(&mut self, now: SimTime) {
+        let alert = matches!(self.detected, Some((_, Signal::Alert)));
+        if alert && self.ratio_now(now) <= self.alert.threshold() {
+            self.detected = None;
+            self.alert_enabled = false;
+            self.alert_gen += 1;
+            self.note(
+                "stand_down",
+                "errors are back to normal: no rollback".into(),
+            );
+            return;
+        }
+        self.undo(now);
+    }
+
+    /// `kubectl rollout undo` (or an abort of a Rollout).
+    fn undo(&mut self, now: SimTime) {
+        if self.undo_at.is_some() {
+            return;
+        }
+        self.undo_at = Some(now);
+        self.note("rollout_undo", "rolling back to the old version".into());
+        self.with_controller(now, |c, cx| c.abort(cx));
+    }
+
+    /// Nothing left to happen that matters: the rollout (or its rollback) is
+    /// done and quiet, nobody is still to act, and a bad release is gone.
+    pub(super) fn finished(&self) -> bool {
+        let [o, n] = self.counts();
+        let quiet = o.terminating + n.terminating == 0
+            && o.failing + n.failing == 0
+            && self.people_pending == 0;
+        if !quiet {
+            return false;
+        }
+        match self.phase {
+            Phase::Aborted => self.settled_at.is_some() && self.recovered_at.is_some(),
+            Phase::Completed => !self.release.is_bad(),
+            Phase::Progressing | Phase::Paused => false,
+        }
+    }
+
+    pub(super) fn note(&mut self, event: &'static str, detail: String) {
+        if self.trace.is_some() {
+            self.push_trace(self.acc_t, event, detail);
+        }
+    }
+
+    pub(super) fn record_trace(&mut self, now: SimTime, ev: Ev) {
+        if self.trace.is_none() {
+            return;
+        }
+        let (name, detail) = match ev {
+            Ev::Start => (
+                "rollout_start",
+                format!("target: {} replicas", self.replicas),
+            ),
+            Ev::ContainerStarted(id, _) => ("container_started", self.pod_label(id)),
+            Ev::Booted(id, _) => ("booted", self.pod_label(id)),
+            Ev::Ready(id, _) => ("pod_ready", self.pod_label(id)),
+            Ev::Available(id, _) => ("pod_available", self.pod_label(id)),
+            Ev::Hang(id, _) => ("pod_hung", self.pod_label(id)),
+            Ev::Unready(id, _) => ("pod_unready", self.pod_label(id)),
+            Ev::Restart(id, _) => ("pod_restarted", self.pod_label(id)),
+            Ev::Gone(id) => ("pod_gone", self.pod_label(id)),
+            // Noted when they matter.
+            Ev::Deadline(_) | Ev::AlertCheck(_) | Ev::Timer(_) | Ev::Measure(..) => return,
+            Ev::UserReport => ("user_report", "users report failures".into()),
+            Ev::CrashLoopAlert => return, // noted when it fires
+            Ev::Decide => ("human_decides", "the on-call engineer has looked".into()),
+            Ev::Answer(ask) => ("human_answers", format!("{ask:?}")),
+            Ev::Horizon => ("horizon", "end of the observation window".into()),
+        };
+        self.push_trace(now, name, detail);
+    }
+
+    fn pod_label(&self, id: PodId) -> String {
+        format!(
+            "pod {id} ({})",
+            self.cluster.pods[id as usize].version.name()
+        )
+    }
+
+    fn push_trace(&mut self, now: SimTime, event: &'static str, detail: String) {
+        let [o, n] = self.counts();
+        let share = self.current_route().shares()[1];
+        let failed = self.failed;
+        if let Some(t) = self.trace.as_mut() {
+            t.push(super::world::TraceEvent {
+                t_s: now.as_secs_f64(),
+                event,
+                detail,
+                old_pods: o.existing(),
+                new_pods: n.existing(),
+                old_ready: o.ready,
+                new_ready: n.ready,
+                new_traffic_share: share,
+                failed_requests: failed,
+            });
+        }
+    }
+
+    pub(super) fn result(&self) -> TrialResult {
+        let sc = self.sc;
+        let bad = self.release.is_bad();
+        let onset = self.visible_at.or(self.latent_at);
+        let detected = self.detected.map(|d| d.0);
+        let secs = |a: SimTime, b: SimTime| b.since(a).as_secs_f64();
+        let time_to_detect_s = match (bad, detected) {
+            (true, Some(d)) => Some(secs(onset.unwrap_or(d).min(d), d)),
+            _ => None,
+        };
+        let rollback_time_s = self.undo_at.zip(self.recovered_at).map(|(u, r)| secs(u, r));
+        let time_to_recover_s = match (bad, self.recovered_at) {
+            (true, Some(r)) => Some(secs(onset.unwrap_or(r).min(r), r)),
+            _ => None,
+        };
+        let deploy_end = if self.undo_at.is_some() {
+            self.settled_at
+        } else {
+            self.complete_at
+        };
+        let extra_pod_hours = self.extra_pod_ms / 3_600_000.0;
+        let pod = &sc.service.pod;
+        let pod_hour = pod.cpu_millis as f64 / 1000.0 * sc.cluster.pricing.cpu_hour
+            + pod.memory_bytes as f64 / (1u64 << 30) as f64 * sc.cluster.pricing.memory_gib_hour;
+        let budget = (1.0 - sc.slo.availability) * sc.traffic.rps * sc.slo.window.as_secs_f64();
+        let segment_share = self
+            .release
+            .defect
+            .as_ref()
+            .map_or(0.0, |d| d.segment_share);
+        TrialResult {
+            failed_requests: self.failed,
+            affected_users: self.exposure.affected(sc.traffic.users, segment_share),
+            error_budget_burn: if budget > 0.0 {
+                self.failed / budget
+            } else {
+                0.0
+            },
+            peak_bad_traffic_share: self.peak_bad,
+            time_to_detect_s,
+            rollback_time_s,
+            time_to_recover_s,
+            deploy_duration_s: deploy_end.map(|t| t.as_secs_f64()),
+            peak_pods: f64::from(self.peak_pods),
+            extra_pod_hours,
+            cost: extra_pod_hours * pod_hour,
+            capacity_shortfall_s: self.shortfall_s,
+            outcome: self.outcome(),
+            bad,
+            requests: self.requests,
+        }
+    }
+
+    fn outcome(&self) -> Outcome {
+        let signal = self.detected.map(|d| d.1);
+        let undone = self.undo_at.is_some();
+        if !self.release.is_bad() {
+            return match (undone, signal) {
+                (true, Some(Signal::ProgressDeadline)) => Outcome::Stalled,
+                (true, _) => Outcome::FalseRollback,
+                (false, _) if self.complete_at.is_some() => Outcome::Succeeded,
+                _ => Outcome::Stalled,
+            };
+        }
+        if self.full_bad_before_detect {
+            return Outcome::Incident;
+        }
+        match signal {
+            Some(Signal::ProgressDeadline) | None => Outcome::Stalled,
+            Some(_) => Outcome::RolledBack,
+        }
+    }
+}
+
+#[cfg(test)]
+impl World<'_> {
+    /// Panics if the cluster's incremental counts drifted from a recount.
+    pub(crate) fn assert_counts_consistent(&self) {
+        use crate::cluster::Version;
+        for v in [Version::Old, Version::New] {
+            assert_eq!(*self.cluster.counts(v), self.cluster.recount(v), "{v:?}");
+        }
+    }
+}
