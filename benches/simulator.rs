@@ -46,7 +46,13 @@ fn event_queue(c: &mut Criterion) {
 fn one_trial(c: &mut Criterion) {
     let sc = checkout();
     let mut g = c.benchmark_group("one_trial");
-    for name in ["recreate", "rolling"] {
+    for name in [
+        "recreate",
+        "rolling",
+        "blue-green",
+        "canary",
+        "canary-flagger",
+    ] {
         let k = strategy_index(&sc, name);
         let mut world = World::new(&sc, &sc.strategies[k]);
         let mut trial = 0u64;
@@ -84,7 +90,7 @@ fn batch(c: &mut Criterion) {
     let mut g = c.benchmark_group("batch_10k_one_thread");
     g.sample_size(10);
     g.throughput(Throughput::Elements(10_000));
-    for name in ["recreate", "rolling"] {
+    for name in ["recreate", "rolling", "blue-green", "canary"] {
         let plan = Plan {
             runs: 10_000,
             seed: 42,

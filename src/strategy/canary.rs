@@ -20,7 +20,7 @@
 //! Flagger runs the canary at full size beside the primary during analysis.
 
 use super::argo;
-use super::rolling::resolve_fenceposts;
+use super::rolling::{Rolling, resolve_fenceposts};
 use super::{Action, Ask, Check, Cx, Phase, Routing};
 use crate::cluster::Version;
 use crate::detect::{Measurement, RunState, Verdict};
@@ -223,7 +223,6 @@ impl CanaryCtl {
         ro.max_surge = Some(self.spec.max_surge);
         ro.max_unavailable = Some(self.spec.max_unavailable);
         ro.promote_full = self.promoting;
-        ro.abort = self.aborted;
         let rs = |v: Version| argo::ReplicaSetCounts {
             spec: cx.spec[v.idx()],
             available: cx.of(v).available,
@@ -252,6 +251,17 @@ impl CanaryCtl {
     /// Sets ReplicaSet sizes; moves through the steps as far as it can.
     pub fn sync(&mut self, cx: &mut Cx<'_>) -> bool {
         let before = *cx.spec;
+        if self.aborted && !self.spec.traffic_routing {
+            // Without a router an abort is a rolling update back to stable.
+            let fence = resolve_fenceposts(
+                self.spec.max_surge,
+                self.spec.max_unavailable,
+                self.replicas,
+            );
+            let mut back = Rolling::new(fence);
+            back.target = Version::Old;
+            return back.sync(self.replicas, cx.spec, &cx.counts);
+        }
         if !self.aborted {
             self.advance(cx);
         }
@@ -385,9 +395,11 @@ impl CanaryCtl {
     fn finish_promotion(&mut self, cx: &mut Cx<'_>) {
         let (n, o) = (cx.of(Version::New), cx.of(Version::Old));
         if !self.spec.traffic_routing {
-            if n.available >= self.replicas && o.active == 0 {
+            if n.available >= self.replicas && o.active == 0 && !self.completed {
                 self.routed = 100;
                 self.completed = true;
+                cx.out.push(Action::StopAnalysis(STEP));
+                cx.out.push(Action::StopAnalysis(BACKGROUND));
             }
             return;
         }

@@ -150,6 +150,22 @@ impl World<'_> {
         (f, shortfall)
     }
 
+    /// Share of user traffic on which the release's defect shows (0 if none).
+    pub(super) fn visible_share(&self, r: &Route) -> f64 {
+        let Some(d) = &self.release.defect else {
+            return 0.0;
+        };
+        let share = r.shares()[1];
+        let serving = r.ep[1] > r.failing[1]
+            && (d.fail_share > 0.0 || d.segment_share * d.segment_fail > 0.0);
+        let crashing = r.failing[1] > 0 || r.ep[1] == 0;
+        if share > 0.0 && (serving || crashing) {
+            share
+        } else {
+            0.0
+        }
+    }
+
     /// Integrates traffic and pod-time from the last accounted instant to `now`.
     pub(super) fn account(&mut self, now: SimTime) {
         let t0 = self.acc_t;
@@ -173,6 +189,9 @@ impl World<'_> {
         let total = f.total();
         self.failed += total;
         self.requests += requests;
+        if self.release.is_bad() && requests > 0.0 {
+            self.report_exposure_s += self.visible_share(&r).max(total / requests) * dt_s;
+        }
         self.tally_add(&r, &f, requests);
         self.expose(&r, &f);
         if self.alert_enabled {
@@ -229,6 +248,21 @@ impl World<'_> {
         };
         let seg_in = if w > 0.0 { seg / w } else { 0.0 };
         self.exposure.add_split(w, inside, outside, seg_in, 0.0);
+    }
+
+    /// How fast users meet the release's trouble right now: the share of
+    /// traffic on a visibly broken release, or the share of all requests
+    /// failing, whichever is larger (a release whose pods hang takes the
+    /// service down through overload, and users notice that too).
+    pub(super) fn report_rate_now(&self, now: SimTime) -> f64 {
+        let rate = self.demand.rate_at(now);
+        let failing = if rate > 0.0 {
+            let (f, _) = self.failures(&self.route, rate, |k| ((rate - k).max(0.0), 0.0));
+            f.total() / rate
+        } else {
+            0.0
+        };
+        self.visible_share(&self.route).max(failing)
     }
 
     /// The service's error ratio right now (alerts see baseline errors too).

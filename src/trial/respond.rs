@@ -171,21 +171,16 @@ impl World<'_> {
 
     fn on_route_change(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
         let r = self.route;
-        if let Some(d) = &self.release.defect {
+        if self.release.is_bad() {
             let share = r.shares()[1];
             self.peak_bad = self.peak_bad.max(share);
             if share >= 1.0 && self.detected.is_none() {
                 self.full_bad_before_detect = true;
             }
-            let serving = share > 0.0
-                && r.ep[1] > r.failing[1]
-                && (d.fail_share > 0.0 || d.segment_share * d.segment_fail > 0.0);
-            let crashing = share > 0.0 && (r.failing[1] > 0 || r.ep[1] == 0);
-            if (serving || crashing) && self.visible_at.is_none() {
+            if self.visible_share(&r) > 0.0 && self.visible_at.is_none() {
                 self.visible_at = Some(now);
-                let delay = self.streams().report_delay_ms;
-                ctx.schedule_in(Duration(delay), Ev::UserReport);
             }
+            self.schedule_report(now, ctx);
         }
         if self.alert_enabled && self.detected.is_none() {
             self.alert_changed = true;
@@ -194,6 +189,25 @@ impl World<'_> {
                 self.schedule_alert_check(next, ctx);
             }
         }
+    }
+
+    /// Users report a defect once they have met it for `userReports.delay`
+    /// of full exposure: a 5% canary takes twenty times as long to be
+    /// reported as the whole service serving the release.
+    pub(super) fn schedule_report(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
+        self.report_gen += 1;
+        let rate = self.report_rate_now(now);
+        if rate <= 0.0 || self.detected.is_some() {
+            return;
+        }
+        let needed = self.report_needed_s();
+        let at = now + Duration::from_millis_f64((needed * 1000.0 / rate).max(1.0));
+        ctx.schedule_at(at, Ev::UserReport(self.report_gen));
+    }
+
+    /// Full-exposure seconds still missing before users report.
+    pub(super) fn report_needed_s(&mut self) -> f64 {
+        (self.streams().report_delay_ms as f64 / 1000.0 - self.report_exposure_s).max(0.0)
     }
 
     /// The rule's first evaluation at or after `now`.
@@ -429,7 +443,7 @@ impl World<'_> {
             Ev::Gone(id) => ("pod_gone", self.pod_label(id)),
             // Noted when they matter.
             Ev::Deadline(_) | Ev::AlertCheck(_) | Ev::Timer(_) | Ev::Measure(..) => return,
-            Ev::UserReport => ("user_report", "users report failures".into()),
+            Ev::UserReport(_) => ("user_report", "users report failures".into()),
             Ev::CrashLoopAlert => return, // noted when it fires
             Ev::Decide => ("human_decides", "the on-call engineer has looked".into()),
             Ev::Answer(ask) => ("human_answers", format!("{ask:?}")),

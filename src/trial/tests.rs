@@ -294,7 +294,7 @@ fn a_page_for_downtime_that_is_over_is_stood_down() {
 }
 
 #[test]
-fn without_metrics_users_report_it() {
+fn without_metrics_users_report_after_their_delay_of_full_exposure() {
     let mut sc = base();
     sc.observability.metrics = false;
     bad(
@@ -303,26 +303,32 @@ fn without_metrics_users_report_it() {
             error_rate: Dist::Fixed(0.5),
         },
     );
-    let r = run(&sc, 1);
-    assert_eq!(r.time_to_detect_s, Some(1800.0));
+    // Recreate: users meet failures from t = 0 (30 s of downtime, then the
+    // release): 1800 s of full exposure at 1800 s, 1770 s after the onset.
+    let r = run(&sc, 0);
+    assert_eq!(r.time_to_detect_s, Some(1770.0));
     assert_eq!(r.outcome, Outcome::Incident);
+    // Surge 1: the release's share is k/10 during wave k (k = 1..9, 30 s
+    // each): 135 s of full exposure by 300 s, the remaining 1665 s after.
+    let r = run(&sc, 1);
+    assert_eq!(r.time_to_detect_s, Some(300.0 + 1665.0 - 30.0));
 }
 
 #[test]
-fn sticky_sessions_confine_a_segment_of_users() {
-    // 10 pods, one of them bad for long: per-request routing spreads the
-    // failures over everyone; sticky routing keeps them in a 10% cohort.
-    let mut sc = base();
-    sc.observability.metrics = false;
-    sc.observability.user_reports.delay = Dist::Fixed(3_600_000.0);
-    sc.strategies = vec![strategy(
-        "rolling",
-        StrategyKind::RollingUpdate {
-            max_surge: IntOrPercent::Int(1),
-            max_unavailable: IntOrPercent::Int(0),
-        },
-    )];
-    sc.service.startup.boot = Dist::Fixed(30_000.0);
+fn sticky_sessions_confine_a_canary_to_its_cohort() {
+    // A 10% routed canary failing everything, caught after one 600 s
+    // interval: 6,000 failed requests either way. Per-request routing
+    // spreads them over all 10,000 users (hazard 0.6 each); sticky routing
+    // keeps them on the 1,000 users of the canary's cohort (hazard 6).
+    let steps = vec![
+        CanaryStep::SetWeight(10),
+        CanaryStep::Pause(Some(Duration::from_secs(3600))),
+    ];
+    let bg = BackgroundAnalysis {
+        starting_step: 1,
+        analysis: analysis(600),
+    };
+    let mut sc = with_strategy(StrategyKind::Canary(canary(steps, Some(bg))));
     bad(
         &mut sc,
         DefectKind::ErrorRate {
@@ -332,8 +338,10 @@ fn sticky_sessions_confine_a_segment_of_users() {
     let spread = run(&sc, 0);
     sc.traffic.sticky_sessions = true;
     let sticky = run(&sc, 0);
-    assert!((spread.failed_requests - sticky.failed_requests).abs() < 1e-6);
-    assert!(sticky.affected_users < spread.affected_users);
+    assert!((spread.failed_requests - 6000.0).abs() < 1e-6);
+    assert!((sticky.failed_requests - 6000.0).abs() < 1e-6);
+    assert!((spread.affected_users - 10_000.0 * (1.0 - (-0.6f64).exp())).abs() < 1e-6);
+    assert!((sticky.affected_users - 1_000.0 * (1.0 - (-6.0f64).exp())).abs() < 1e-6);
 }
 
 #[test]

@@ -34,7 +34,8 @@ pub enum Ev {
     Gone(PodId),
     Deadline(u32),
     AlertCheck(u32),
-    UserReport,
+    /// Users' reports reach the team (with the generation of its schedule).
+    UserReport(u32),
     /// A pod has crash-looped long enough to page.
     CrashLoopAlert,
     /// The on-call engineer has looked at a page and decides.
@@ -156,6 +157,10 @@ pub struct World<'s> {
     pub(super) deadline_gen: u32,
     pub(super) deadline_at: Option<SimTime>,
     pub(super) trace: Option<Vec<TraceEvent>>,
+    /// Full-exposure seconds users have had of the defect, and the
+    /// generation of the scheduled report.
+    pub(super) report_exposure_s: f64,
+    pub(super) report_gen: u32,
     /// Pod counts when the controller last synced.
     pub(super) synced_counts: [crate::cluster::Counts; 2],
     /// The crash-loop alert has been scheduled this trial.
@@ -222,6 +227,8 @@ impl<'s> World<'s> {
             trace: None,
             crash_loop_paged: false,
             synced_counts: Default::default(),
+            report_exposure_s: 0.0,
+            report_gen: 0,
             events: 0,
         }
     }
@@ -291,6 +298,8 @@ impl<'s> World<'s> {
         self.people_pending = 0;
         self.crash_loop_paged = false;
         self.synced_counts = Default::default();
+        self.report_exposure_s = 0.0;
+        self.report_gen = 0;
         self.phase = Phase::Progressing;
         self.deadline_gen = 0;
         self.deadline_at = None;
@@ -376,7 +385,7 @@ impl Model for World<'_> {
                 ev,
                 Ev::Booted(..)
                     | Ev::AlertCheck(_)
-                    | Ev::UserReport
+                    | Ev::UserReport(_)
                     | Ev::CrashLoopAlert
                     | Ev::Horizon
                     | Ev::Deadline(_)
@@ -441,7 +450,15 @@ impl World<'_> {
             }
             Ev::Deadline(g) => g == self.deadline_gen && self.on_deadline(now, ctx),
             Ev::AlertCheck(g) => g == self.alert_gen && self.on_alert_check(now, ctx),
-            Ev::UserReport => {
+            Ev::UserReport(g) => {
+                if g != self.report_gen {
+                    return false;
+                }
+                // The schedule assumed the rate at its start; demand moves.
+                if self.report_needed_s() > 1e-3 {
+                    self.schedule_report(now, ctx);
+                    return false;
+                }
                 self.detect(now, Signal::UserReport, ctx);
                 true
             }
