@@ -90,13 +90,10 @@ impl Dist {
     }
 }
 
-/// Standard normal draw by the Box–Muller transform (two uniforms, one value):
-/// fixed consumption per draw and no dependence on rand_distr's algorithm
-/// choices, so results stay stable across crate versions.
+/// Standard normal draw (Ziggurat, rand_distr's `StandardNormal`): fast, and
+/// fixed for a given locked version of rand_distr.
 fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    let u1 = 1.0 - rng.random::<f64>(); // (0, 1]
-    let u2 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    rng.sample(rand_distr::StandardNormal)
 }
 
 /// Φ⁻¹(q), the standard normal quantile.

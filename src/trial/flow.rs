@@ -101,6 +101,9 @@ impl World<'_> {
         let mut f = Failures::default();
         let mut shortfall: f64 = 0.0;
         let defect = self.release.defect.as_ref();
+        // Spread by endpoints, both versions see the same capacity per unit
+        // of demand: integrate the overload once.
+        let mut memo: Option<(f64, (f64, f64))> = None;
         for (v, &share) in shares.iter().enumerate() {
             let ep = r.ep[v];
             if share <= 0.0 {
@@ -111,7 +114,15 @@ impl World<'_> {
             let (overload, short) = if ep == 0 {
                 (demand, f64::INFINITY)
             } else {
-                let (o, s) = over(f64::from(ep) * cap / share);
+                let k = f64::from(ep) * cap / share;
+                let (o, s) = match memo {
+                    Some((mk, v)) if mk == k => v,
+                    _ => {
+                        let v = over(k);
+                        memo = Some((k, v));
+                        v
+                    }
+                };
                 (share * o, s)
             };
             shortfall = shortfall.max(short);
