@@ -157,9 +157,14 @@ impl World<'_> {
             self.on_route_change(now, ctx);
         }
         self.peak_pods = self.peak_pods.max(self.cluster.existing());
-        let phase = self
+        let mut phase = self
             .controller
             .phase(self.replicas, &self.spec, &self.counts());
+        if phase == Phase::Progressing && self.complete_at.is_some() {
+            // Kubernetes keeps NewReplicaSetAvailable once a rollout has
+            // completed: pods failing later do not reopen the progress deadline.
+            phase = Phase::Completed;
+        }
         if phase == Phase::Aborted && self.undo_at.is_none() {
             self.undo_at = Some(now); // a controller aborted by itself
         }
@@ -232,7 +237,16 @@ impl World<'_> {
         if self.detected.is_some() {
             return false;
         }
-        if self.alert.firing(now) {
+        let firing = self.alert.firing(now);
+        if self.alert_resolving {
+            if firing {
+                let next = now + self.sc.observability.alerting.evaluation_interval;
+                self.schedule_alert_check(next, ctx);
+                return false;
+            }
+            self.alert_resolving = false;
+        }
+        if firing {
             self.note(
                 "alert_fired",
                 "burn rate above threshold on both windows".into(),
@@ -376,16 +390,19 @@ impl World<'_> {
     /// back under the alert's threshold, e.g. a Recreate's downtime ended) is
     /// stood down, and the alert stays silenced for this trial (it would keep
     /// firing on the same burnt window); anything else is rolled back.
-    pub(super) fn decide(&mut self, now: SimTime) {
+    pub(super) fn decide(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
         let alert = matches!(self.detected, Some((_, Signal::Alert)));
         if alert && self.ratio_now(now) <= self.alert.threshold() {
+            // The alert keeps firing on the burst it paged for; once it
+            // resolves it can page again.
             self.detected = None;
-            self.alert_enabled = false;
-            self.alert_gen += 1;
+            self.alert_resolving = true;
             self.note(
                 "stand_down",
                 "errors are back to normal: no rollback".into(),
             );
+            let next = self.next_evaluation(now);
+            self.schedule_alert_check(next, ctx);
             return;
         }
         self.undo(now);
@@ -481,11 +498,16 @@ impl World<'_> {
     pub(super) fn result(&self) -> TrialResult {
         let sc = self.sc;
         let bad = self.release.is_bad();
-        let onset = self.visible_at.or(self.latent_at);
         let detected = self.detected.map(|d| d.0);
+        // A defect that only shows after it was detected (a page for
+        // something else led to the undo) counts from the detection.
+        let onset = match (self.visible_at.or(self.latent_at), detected) {
+            (Some(o), Some(d)) => Some(o.min(d)),
+            (o, d) => o.or(d),
+        };
         let secs = |a: SimTime, b: SimTime| b.since(a).as_secs_f64();
         let time_to_detect_s = match (bad, detected) {
-            (true, Some(d)) => Some(secs(onset.unwrap_or(d).min(d), d)),
+            (true, Some(d)) => Some(secs(onset.unwrap_or(d), d)),
             _ => None,
         };
         let rollback_time_s = self.undo_at.zip(self.recovered_at).map(|(u, r)| secs(u, r));

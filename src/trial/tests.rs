@@ -619,3 +619,39 @@ fn low_traffic_canary_follows_on_no_data() {
         "inconclusive waits for a person"
     );
 }
+
+#[test]
+fn a_stood_down_alert_pages_again_when_errors_return() {
+    // Recreate's downtime pages at 60 s and is stood down at 180 s. The
+    // release's pods hang 600 s after starting (at 630 s), leave the
+    // endpoints 3 s later, and the service fails everything: the alert,
+    // resolved meanwhile (its 5m window cleared), fires again at the next
+    // evaluation, 660 s — the 1h window still holds the downtime, so 27 s of
+    // failures suffice. A completed rollout never hits the progress deadline.
+    let mut sc = base();
+    sc.service.termination_grace_period = Duration::from_secs(30);
+    bad(
+        &mut sc,
+        DefectKind::DelayedCrash {
+            after: Dist::Fixed(600_000.0),
+        },
+    );
+    let events = trace(&sc, 0);
+    let fired: Vec<f64> = events
+        .iter()
+        .filter(|e| e.event == "alert_fired")
+        .map(|e| e.t_s)
+        .collect();
+    assert_eq!(fired, vec![60.0, 660.0]);
+    assert!(
+        events
+            .iter()
+            .any(|e| e.event == "stand_down" && e.t_s == 180.0)
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| e.event != "progress_deadline_exceeded")
+    );
+    assert_eq!(run(&sc, 0).time_to_detect_s, Some(660.0 - 630.0));
+}

@@ -133,6 +133,8 @@ pub struct World<'s> {
     pub(super) alert: BurnAlert,
     pub(super) alert_gen: u32,
     pub(super) alert_enabled: bool,
+    /// A page was stood down: the alert must resolve before it pages again.
+    pub(super) alert_resolving: bool,
     /// When the next rule evaluation is scheduled, if any.
     pub(super) alert_next: Option<SimTime>,
     /// The routing changed since the last evaluation.
@@ -208,6 +210,7 @@ impl<'s> World<'s> {
             alert_gen: 0,
             alert_enabled: false,
             alert_next: None,
+            alert_resolving: false,
             alert_changed: false,
             slots: [None, None],
             slot_gen: 0,
@@ -282,6 +285,7 @@ impl<'s> World<'s> {
         );
         self.alert_gen = 0;
         self.alert_next = None;
+        self.alert_resolving = false;
         self.alert_changed = false;
         // An alert already firing on the healthy service pages no one new.
         self.alert_enabled = self.sc.observability.metrics && !self.alert.firing(SimTime::ZERO);
@@ -469,7 +473,7 @@ impl World<'_> {
             }
             Ev::Decide => {
                 self.people_pending -= 1;
-                self.decide(now);
+                self.decide(now, ctx);
                 true
             }
             Ev::Answer(ask) => {
