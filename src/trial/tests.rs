@@ -655,3 +655,33 @@ fn a_stood_down_alert_pages_again_when_errors_return() {
     );
     assert_eq!(run(&sc, 0).time_to_detect_s, Some(660.0 - 630.0));
 }
+
+#[test]
+fn mirrored_traffic_shows_the_defect_to_analysis_but_not_to_users() {
+    // The canary only receives a copy of 50% of traffic: its first
+    // measurement sees 100% errors and aborts; no user request failed.
+    let steps = vec![
+        CanaryStep::SetCanaryScale(CanaryScale::Replicas(2)),
+        CanaryStep::SetMirror(50),
+        CanaryStep::Analysis(Analysis {
+            count: Some(3),
+            ..analysis(60)
+        }),
+        CanaryStep::SetWeight(10),
+    ];
+    let mut sc = with_strategy(StrategyKind::Canary(canary(steps, None)));
+    bad(
+        &mut sc,
+        DefectKind::ErrorRate {
+            error_rate: Dist::Fixed(1.0),
+        },
+    );
+    let r = run(&sc, 0);
+    assert_eq!(r.failed_requests, 0.0);
+    assert_eq!(r.affected_users, 0.0);
+    assert_eq!(r.peak_bad_traffic_share, 0.0);
+    assert_eq!(r.outcome, Outcome::RolledBack);
+    // No user saw it, so detection counts from the first bad pod's start (0 s):
+    // ready at 30 s, mirrored and measured at 90 s.
+    assert_eq!(r.time_to_detect_s, Some(90.0));
+}
