@@ -6,9 +6,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::error::Error;
-use crate::montecarlo::{self, Plan};
+use crate::montecarlo::{self, Plan, RunSummary, Shard, StrategyId, StrategyStats};
 use crate::report::{self, OutputDir, trace::Trace};
 use crate::scenario::{self, Scenario};
+use crate::shard::{self, Kind, PointStats};
+use crate::sweep::{self, SweepSummary};
 use crate::trial::World;
 
 /// How `run` prints its summary.
@@ -31,6 +33,9 @@ pub struct RunOptions {
     pub strategies: Vec<String>,
     pub format: Format,
     pub out: Option<PathBuf>,
+    /// Run only this shard's trials and write `shard.json` (and
+    /// `trials.csv`) to `out` instead of a summary.
+    pub shard: Option<Shard>,
 }
 
 /// `deploysim validate`: the resolved scenario, every default filled in.
@@ -43,31 +48,137 @@ pub fn validate(path: &std::path::Path, stdout: &mut dyn Write) -> Result<(), Er
 
 /// `deploysim run`: the Monte Carlo comparison.
 pub fn run(opts: &RunOptions, stdout: &mut dyn Write) -> Result<(), Error> {
+    check_shard_args(opts.shard, opts.out.as_deref(), opts.format)?;
     let sc = scenario::load(&opts.scenario)?;
     let plan = plan(&sc, opts)?;
     let pool = thread_pool(opts.threads)?;
     let mut out = opts.out.as_deref().map(OutputDir::new).transpose()?;
-    let summary = pool.install(|| match out.as_mut() {
-        Some(dir) => run_with_trials(&sc, &plan, dir),
+    let shard = opts.shard.unwrap_or(Shard::WHOLE);
+    let stats = pool.install(|| match out.as_mut() {
+        Some(dir) => run_with_trials(&sc, &plan, shard, dir),
         None => Ok(montecarlo::run(&sc, &plan, None)),
     })?;
-    let summary = montecarlo::summarize(&sc, &plan, &summary);
+    if let Some(shard) = opts.shard
+        && let Some(dir) = out.take()
+    {
+        return write_run_shard(&sc, &plan, shard, &stats, dir, stdout);
+    }
+    let summary = montecarlo::summarize(&sc, &plan, &stats);
     if let Some(mut dir) = out {
-        dir.add("summary.json", report::json::summary(&summary)?.as_bytes())?;
-        dir.add("summary.csv", report::csv::summary(&summary)?.as_bytes())?;
+        add_summary(&mut dir, &summary)?;
         dir.commit()?;
     }
-    let text = match opts.format {
-        Format::Table => report::table::render(&summary),
-        Format::Json => report::json::summary(&summary)?,
-        Format::Csv => report::csv::summary(&summary)?,
+    print_summary(&summary, opts.format, stdout)
+}
+
+/// `--shard` writes partial results: it needs `--out`, and prints no summary.
+fn check_shard_args(
+    shard: Option<Shard>,
+    out: Option<&std::path::Path>,
+    format: Format,
+) -> Result<(), Error> {
+    match shard {
+        Some(s) if out.is_none() => Err(Error::Usage(format!(
+            "--shard {s} needs --out DIR: a shard writes its partial results there for `deploysim merge`"
+        ))),
+        Some(s) if format != Format::Table => Err(Error::Usage(format!(
+            "--shard {s} prints no summary, so --format does not apply; `deploysim merge` prints it"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn add_summary(dir: &mut OutputDir, summary: &RunSummary) -> Result<(), Error> {
+    dir.add("summary.json", report::json::summary(summary)?.as_bytes())?;
+    dir.add("summary.csv", report::csv::summary(summary)?.as_bytes())
+}
+
+fn print_summary(
+    summary: &RunSummary,
+    format: Format,
+    stdout: &mut dyn Write,
+) -> Result<(), Error> {
+    let text = match format {
+        Format::Table => report::table::render(summary),
+        Format::Json => report::json::summary(summary)?,
+        Format::Csv => report::csv::summary(summary)?,
     };
     stdout.write_all(text.as_bytes()).map_err(Error::Stdout)
+}
+
+/// Writes `shard.json` beside the shard's `trials.csv` and says so.
+fn write_run_shard(
+    sc: &Scenario,
+    plan: &Plan,
+    shard: Shard,
+    stats: &[StrategyStats],
+    mut dir: OutputDir,
+    stdout: &mut dyn Write,
+) -> Result<(), Error> {
+    let header = shard::Header {
+        kind: Kind::Run,
+        scenario: sc.name.clone(),
+        fingerprint: shard::fingerprint(&scenario::render(sc)),
+        seed: plan.seed,
+        runs: plan.runs,
+        shard,
+        strategies: strategy_names(sc, plan),
+        keys: Vec::new(),
+    };
+    let ids = strategy_ids(sc, plan);
+    let point = PointStats {
+        set: &[],
+        ids: &ids,
+        stats,
+    };
+    dir.add(
+        shard::FILE_NAME,
+        shard::to_json(&header, &[point])?.as_bytes(),
+    )?;
+    let written = dir.commit()?;
+    report_shard(&header, &written, stdout)
+}
+
+/// One line about a written shard.
+fn report_shard(
+    header: &shard::Header,
+    written: &[PathBuf],
+    stdout: &mut dyn Write,
+) -> Result<(), Error> {
+    let files: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    writeln!(
+        stdout,
+        "{}: shard {} ran {} of {} trials per strategy; wrote {}",
+        header.scenario,
+        header.shard,
+        header.shard.trials(header.runs),
+        header.runs,
+        files.join(", ")
+    )
+    .map_err(Error::Stdout)
+}
+
+fn strategy_ids(sc: &Scenario, plan: &Plan) -> Vec<StrategyId> {
+    plan.strategies
+        .iter()
+        .map(|&i| StrategyId {
+            name: sc.strategies[i].name.clone(),
+            kind: sc.strategies[i].kind.type_name().to_owned(),
+        })
+        .collect()
+}
+
+fn strategy_names(sc: &Scenario, plan: &Plan) -> Vec<String> {
+    plan.strategies
+        .iter()
+        .map(|&i| sc.strategies[i].name.clone())
+        .collect()
 }
 
 fn run_with_trials(
     sc: &Scenario,
     plan: &Plan,
+    shard: Shard,
     dir: &mut OutputDir,
 ) -> Result<Vec<montecarlo::StrategyStats>, Error> {
     let (tmp, file) = dir.add_streamed("trials.csv")?;
@@ -77,9 +188,10 @@ fn run_with_trials(
     };
     let mut writer = report::csv::TrialsWriter::new(file).map_err(io)?;
     let mut failure = None;
-    let stats = montecarlo::run(
+    let stats = montecarlo::run_shard(
         sc,
         plan,
+        shard,
         Some(&mut |rows| {
             if failure.is_none() {
                 failure = writer.write(sc, rows).err();
@@ -95,6 +207,194 @@ fn run_with_trials(
         source,
     })?;
     Ok(stats)
+}
+
+/// Options of `deploysim merge`.
+#[derive(Clone, Debug, Default)]
+pub struct MergeOptions {
+    /// Shard directories (or their `shard.json` files).
+    pub shards: Vec<PathBuf>,
+    pub format: Format,
+    pub out: Option<PathBuf>,
+}
+
+/// `deploysim merge`: the shards of a run (or sweep) into the summary one
+/// machine would have written.
+pub fn merge(opts: &MergeOptions, stdout: &mut dyn Write) -> Result<(), Error> {
+    let loaded = opts
+        .shards
+        .iter()
+        .map(|p| shard::read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let merged = shard::merge(loaded)?;
+    let mut out = opts.out.as_deref().map(OutputDir::new).transpose()?;
+    match merged.kind {
+        Kind::Run => {
+            let summary = &merged.points[0].summary;
+            if let Some(mut dir) = out.take() {
+                add_summary(&mut dir, summary)?;
+                dir.commit()?;
+            }
+            print_summary(summary, opts.format, stdout)
+        }
+        Kind::Sweep => {
+            let points: Vec<(Vec<String>, RunSummary)> = merged
+                .points
+                .into_iter()
+                .map(|p| (p.set, p.summary))
+                .collect();
+            let summary = sweep::summarize(&merged.scenario, &merged.keys, &points);
+            finish_sweep(&summary, opts.format, out, stdout)
+        }
+    }
+}
+
+/// Options of `deploysim sweep`.
+#[derive(Clone, Debug, Default)]
+pub struct SweepOptions {
+    pub scenario: PathBuf,
+    /// `KEY=V1,V2,...`, as given.
+    pub sets: Vec<String>,
+    pub runs: Option<u64>,
+    pub seed: Option<u64>,
+    pub threads: Option<usize>,
+    pub strategies: Vec<String>,
+    pub format: Format,
+    pub out: Option<PathBuf>,
+    pub shard: Option<Shard>,
+}
+
+/// `deploysim sweep`: a normal run at every point of a grid of scenario
+/// values, every point checked before any runs.
+pub fn sweep(opts: &SweepOptions, stdout: &mut dyn Write) -> Result<(), Error> {
+    check_shard_args(opts.shard, opts.out.as_deref(), opts.format)?;
+    let sets = opts
+        .sets
+        .iter()
+        .map(|s| sweep::parse_set(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let base = scenario::load(&opts.scenario)?;
+    let file = opts.scenario.display().to_string();
+    let text = std::fs::read_to_string(&opts.scenario)
+        .map_err(|e| Error::Usage(format!("{file}: cannot read the file: {e}")))?;
+    let grid = sweep::grid(&text, &file, &sets)?;
+    let run_opts = RunOptions {
+        runs: opts.runs,
+        seed: opts.seed,
+        strategies: opts.strategies.clone(),
+        ..RunOptions::default()
+    };
+    let plan = plan(&base, &run_opts)?;
+    check_same_strategies(&base, &grid, &plan)?;
+    let pool = thread_pool(opts.threads)?;
+    let shard = opts.shard.unwrap_or(Shard::WHOLE);
+    let stats: Vec<Vec<StrategyStats>> = pool.install(|| {
+        grid.points
+            .iter()
+            .map(|p| montecarlo::run_shard(&p.scenario, &plan, shard, None))
+            .collect()
+    });
+    let mut out = opts.out.as_deref().map(OutputDir::new).transpose()?;
+    if let Some(shard) = opts.shard
+        && let Some(dir) = out.take()
+    {
+        return write_sweep_shard(&base, &grid, &plan, shard, &stats, dir, stdout);
+    }
+    let points: Vec<(Vec<String>, RunSummary)> = grid
+        .points
+        .iter()
+        .zip(&stats)
+        .map(|(p, s)| (p.set.clone(), montecarlo::summarize(&p.scenario, &plan, s)))
+        .collect();
+    let summary = sweep::summarize(&base.name, &grid.keys, &points);
+    finish_sweep(&summary, opts.format, out, stdout)
+}
+
+/// A sweep may change anything but which strategies there are.
+fn check_same_strategies(base: &Scenario, grid: &sweep::Grid, plan: &Plan) -> Result<(), Error> {
+    let names = strategy_names(base, plan);
+    for p in &grid.points {
+        let same = p.scenario.strategies.len() == base.strategies.len()
+            && strategy_names(&p.scenario, plan) == names;
+        if !same {
+            let set: Vec<String> = grid
+                .keys
+                .iter()
+                .zip(&p.set)
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            return Err(Error::Usage(format!(
+                "--set {}: a sweep cannot change the strategies' names or number",
+                set.join(" --set ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn write_sweep_shard(
+    base: &Scenario,
+    grid: &sweep::Grid,
+    plan: &Plan,
+    shard: Shard,
+    stats: &[Vec<StrategyStats>],
+    mut dir: OutputDir,
+    stdout: &mut dyn Write,
+) -> Result<(), Error> {
+    let header = shard::Header {
+        kind: Kind::Sweep,
+        scenario: base.name.clone(),
+        fingerprint: grid.fingerprint(),
+        seed: plan.seed,
+        runs: plan.runs,
+        shard,
+        strategies: strategy_names(base, plan),
+        keys: grid.keys.clone(),
+    };
+    let ids: Vec<Vec<StrategyId>> = grid
+        .points
+        .iter()
+        .map(|p| strategy_ids(&p.scenario, plan))
+        .collect();
+    let points: Vec<PointStats<'_>> = grid
+        .points
+        .iter()
+        .zip(&ids)
+        .zip(stats)
+        .map(|((p, ids), stats)| PointStats {
+            set: &p.set,
+            ids,
+            stats,
+        })
+        .collect();
+    dir.add(
+        shard::FILE_NAME,
+        shard::to_json(&header, &points)?.as_bytes(),
+    )?;
+    let written = dir.commit()?;
+    report_shard(&header, &written, stdout)
+}
+
+/// Writes `sweep.csv` and `sweep.json` (with `out`) and prints the sweep.
+fn finish_sweep(
+    summary: &SweepSummary,
+    format: Format,
+    out: Option<OutputDir>,
+    stdout: &mut dyn Write,
+) -> Result<(), Error> {
+    let csv = report::csv::sweep(summary)?;
+    let json = report::json::sweep(summary)?;
+    if let Some(mut dir) = out {
+        dir.add("sweep.csv", csv.as_bytes())?;
+        dir.add("sweep.json", json.as_bytes())?;
+        dir.commit()?;
+    }
+    let text = match format {
+        Format::Table => sweep::table(summary),
+        Format::Json => json,
+        Format::Csv => csv,
+    };
+    stdout.write_all(text.as_bytes()).map_err(Error::Stdout)
 }
 
 fn plan(sc: &Scenario, opts: &RunOptions) -> Result<Plan, Error> {

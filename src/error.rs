@@ -13,6 +13,10 @@ pub enum Error {
     /// An argument does not fit the scenario, e.g. an unknown strategy (exit code 2).
     #[error("{0}")]
     Usage(String),
+    /// Shard files that cannot be merged: unreadable, damaged, not of one
+    /// run, or an index missing or given twice (exit code 2).
+    #[error("{0}")]
+    Merge(String),
     /// Writing an output failed (exit code 1).
     #[error("cannot write {path}: {source}")]
     Write {
@@ -32,7 +36,7 @@ impl Error {
     /// 2 for bad input (scenario or arguments), 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Scenario(_) | Error::Usage(_) => 2,
+            Error::Scenario(_) | Error::Usage(_) | Error::Merge(_) => 2,
             _ => 1,
         }
     }

@@ -10,10 +10,13 @@ pub mod error;
 pub mod montecarlo;
 pub mod report;
 pub mod scenario;
+pub mod shard;
 pub mod sim;
 pub mod stats;
 pub mod strategy;
+pub mod sweep;
 pub mod traffic;
 pub mod trial;
 
 pub use error::Error;
+pub mod schema;

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use deploysim::commands::{self, Format, RunOptions, TraceOptions};
+use deploysim::Error;
+use deploysim::commands::{self, Format, MergeOptions, RunOptions, SweepOptions, TraceOptions};
+use deploysim::montecarlo::Shard;
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +44,48 @@ enum Command {
         /// Also write summary.json, summary.csv and trials.csv here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Run only trials with index ≡ I (mod N) and write shard.json and
+        /// trials.csv to --out, for `deploysim merge`. `--shard N` takes I
+        /// from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+    },
+    /// Combine the shard.json files of `run --shard` (or `sweep --shard`)
+    /// into the summary one machine would have written.
+    Merge {
+        /// Shard output directories (or their shard.json files).
+        #[arg(required = true, value_name = "DIR")]
+        shards: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+        /// Write summary.json and summary.csv (sweep.json and sweep.csv for a sweep) here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Run the scenario at every point of a grid of key values.
+    Sweep {
+        scenario: PathBuf,
+        /// A key path and its values, e.g. service.replicas=3,6 or
+        /// strategies.canary.steps[0].setWeight=5,20 (repeatable: a grid).
+        #[arg(long = "set", value_name = "KEY=V1,V2,...", required = true)]
+        sets: Vec<String>,
+        #[arg(long)]
+        runs: Option<u64>,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run only this strategy (repeatable).
+        #[arg(long = "strategy", value_name = "NAME")]
+        strategies: Vec<String>,
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+        /// Also write sweep.csv and sweep.json here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Run only this shard of every point's trials (see `run --shard`).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
     },
     /// Follow one rollout event by event.
     Trace {
@@ -76,11 +120,25 @@ enum TraceFormat {
     Json,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let result = match cli.command {
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Csv => Format::Csv,
+        }
+    }
+}
+
+/// `--shard`, with I defaulting to the Indexed Job's `JOB_COMPLETION_INDEX`.
+fn shard(arg: Option<String>) -> Result<Option<Shard>, Error> {
+    let env = std::env::var(deploysim::shard::INDEX_VAR).ok();
+    arg.map(|a| deploysim::shard::parse_arg(&a, env.as_deref()))
+        .transpose()
+}
+
+fn dispatch(command: Command, out: &mut dyn Write) -> Result<(), Error> {
+    match command {
         Command::Run {
             scenario,
             runs,
@@ -89,22 +147,55 @@ fn main() -> ExitCode {
             strategies,
             format,
             out: dir,
+            shard: shard_arg,
         } => {
-            let format = match format {
-                FormatArg::Table => Format::Table,
-                FormatArg::Json => Format::Json,
-                FormatArg::Csv => Format::Csv,
-            };
             let opts = RunOptions {
                 scenario,
                 runs,
                 seed,
                 threads,
                 strategies,
-                format,
+                format: format.into(),
+                out: dir,
+                shard: shard(shard_arg)?,
+            };
+            commands::run(&opts, out)
+        }
+        Command::Merge {
+            shards,
+            format,
+            out: dir,
+        } => {
+            let opts = MergeOptions {
+                shards,
+                format: format.into(),
                 out: dir,
             };
-            commands::run(&opts, &mut out)
+            commands::merge(&opts, out)
+        }
+        Command::Sweep {
+            scenario,
+            sets,
+            runs,
+            seed,
+            threads,
+            strategies,
+            format,
+            out: dir,
+            shard: shard_arg,
+        } => {
+            let opts = SweepOptions {
+                scenario,
+                sets,
+                runs,
+                seed,
+                threads,
+                strategies,
+                format: format.into(),
+                out: dir,
+                shard: shard(shard_arg)?,
+            };
+            commands::sweep(&opts, out)
         }
         Command::Trace {
             scenario,
@@ -123,10 +214,17 @@ fn main() -> ExitCode {
                 seed,
                 json,
             };
-            commands::trace(&opts, &mut out)
+            commands::trace(&opts, out)
         }
-        Command::Validate { scenario } => commands::validate(&scenario, &mut out),
-    };
+        Command::Validate { scenario } => commands::validate(&scenario, out),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = dispatch(cli.command, &mut out);
     let flushed = out.flush();
     match result {
         Ok(())

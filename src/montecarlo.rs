@@ -11,6 +11,12 @@
 //! of threads. Per-trial rows, when wanted, are handed to a sink in trial
 //! order, a batch of chunks at a time: memory stays flat in the number of
 //! trials.
+//!
+//! A [`Shard`] selects the trials whose index ≡ I (mod N); since a trial's
+//! numbers depend only on (seed, trial, purpose) and statistics merge
+//! exactly, merging the N shards' statistics gives the whole run's (DESIGN §6).
+
+use std::sync::{Mutex, PoisonError};
 
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -18,7 +24,9 @@ use rayon::prelude::*;
 
 use crate::scenario::Scenario;
 use crate::stats::{Stat, Summary};
-use crate::trial::{METRIC_NAMES, Outcome, ReleaseDraw, TrialResult, TrialStreams, World};
+use crate::trial::{
+    METRIC_NAMES, Outcome, ReleaseDraw, SideDelays, TrialResult, TrialStreams, World,
+};
 
 /// Random-stream purposes (the low bits of a ChaCha stream id).
 #[derive(Clone, Copy, Debug)]
@@ -31,6 +39,8 @@ pub enum Purpose {
     Shutdown = 4,
     Analysis = 5,
     Checks = 6,
+    Delays = 7,
+    Nodes = 8,
 }
 
 /// The stream for `purpose` of trial `trial`.
@@ -56,6 +66,8 @@ pub fn streams_of(sc: &Scenario, seed: u64, trial: u64) -> TrialStreams {
         shutdown: stream(seed, trial, Purpose::Shutdown),
         analysis: stream(seed, trial, Purpose::Analysis),
         smoke_draw: stream(seed, trial, Purpose::Checks).random::<f64>(),
+        delays: SideDelays::draw(sc, &mut stream(seed, trial, Purpose::Delays)),
+        nodes: stream(seed, trial, Purpose::Nodes),
         report_delay_ms: crate::sim::Duration::from_millis_f64(delay).as_millis(),
     }
 }
@@ -73,7 +85,9 @@ pub fn run_trial(
 }
 
 /// The numeric keys of a trial, with the resolution kept for each.
-const METRIC_SCALES: [f64; 12] = [1e3, 1e3, 1e9, 1e6, 1e3, 1e3, 1e3, 1e3, 1e3, 1e6, 1e6, 1e3];
+const METRIC_SCALES: [f64; 13] = [
+    1e3, 1e3, 1e9, 1e6, 1e3, 1e3, 1e3, 1e3, 1e3, 1e6, 1e6, 1e3, 1e3,
+];
 
 /// Statistics of one strategy: over all trials and over bad releases.
 #[derive(Clone, Debug)]
@@ -83,14 +97,26 @@ pub struct StrategyStats {
     pub outcomes: [u64; 6],
 }
 
+impl Default for StrategyStats {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl StrategyStats {
-    fn new() -> Self {
+    /// Empty statistics (every metric at its resolution).
+    pub fn new() -> Self {
         let stats = || METRIC_SCALES.iter().map(|&s| Stat::new(s)).collect();
         StrategyStats {
             all: stats(),
             given_bad: stats(),
             outcomes: [0; 6],
         }
+    }
+
+    /// Number of trials accumulated.
+    pub fn trials(&self) -> u64 {
+        self.outcomes.iter().sum()
     }
 
     fn add(&mut self, r: &TrialResult) {
@@ -109,7 +135,8 @@ impl StrategyStats {
         self.outcomes[o] += 1;
     }
 
-    fn merge(&mut self, other: &StrategyStats) {
+    /// Adds everything `other` accumulated (exact, in any order).
+    pub fn merge(&mut self, other: &StrategyStats) {
         for (a, b) in self.all.iter_mut().zip(&other.all) {
             a.merge(b);
         }
@@ -140,6 +167,49 @@ pub struct Plan {
     pub strategies: Vec<usize>,
 }
 
+/// The trials of one shard of a run: those whose index ≡ `index` (mod `count`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    index: u64,
+    count: u64,
+}
+
+impl Shard {
+    /// Every trial.
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    /// Shard `index` of `count`; `None` unless `index < count`.
+    pub fn new(index: u64, count: u64) -> Option<Shard> {
+        (index < count).then_some(Shard { index, count })
+    }
+
+    /// I, from 0.
+    pub fn index(&self) -> u64 {
+        self.index
+    }
+
+    /// N, the number of shards.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// How many of trials `0..runs` belong to this shard.
+    pub fn trials(&self, runs: u64) -> u64 {
+        runs.saturating_sub(self.index).div_ceil(self.count)
+    }
+
+    /// The index of this shard's `j`-th trial.
+    fn trial(&self, j: u64) -> u64 {
+        self.index + j * self.count
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
 /// Receives per-trial rows in trial order.
 pub type RowSink<'a> = &'a mut dyn FnMut(&[TrialRow]);
 
@@ -150,20 +220,31 @@ const BATCH: u64 = 64;
 
 /// Runs the plan; returns statistics per planned strategy. `rows`, if given,
 /// receives every trial's row in trial order.
-pub fn run(sc: &Scenario, plan: &Plan, mut rows: Option<RowSink<'_>>) -> Vec<StrategyStats> {
-    let chunks = plan.runs.div_ceil(CHUNK);
+pub fn run(sc: &Scenario, plan: &Plan, rows: Option<RowSink<'_>>) -> Vec<StrategyStats> {
+    run_shard(sc, plan, Shard::WHOLE, rows)
+}
+
+/// Runs only the plan's trials that belong to `shard`; `rows`, if given,
+/// receives their rows in trial order. Merging the statistics of shards
+/// 0..N gives exactly what [`run`] returns.
+pub fn run_shard(
+    sc: &Scenario,
+    plan: &Plan,
+    shard: Shard,
+    mut rows: Option<RowSink<'_>>,
+) -> Vec<StrategyStats> {
+    // Chunks are over the shard's own trials, numbered j = 0, 1, ...
+    let chunks = shard.trials(plan.runs).div_ceil(CHUNK);
     // Without rows, one parallel pass; with rows, batches keep memory bounded.
     let batch = if rows.is_some() { BATCH } else { chunks.max(1) };
     let mut total = new_stats(plan);
     let mut first = 0;
     while first < chunks {
         let last = (first + batch).min(chunks);
-        let part = run_batch(sc, plan, first..last, rows.is_some());
-        merge_into(&mut total, &part.stats);
+        let (stats, chunk_rows) = run_batch(sc, plan, shard, first..last, rows.is_some());
+        merge_into(&mut total, &stats);
         if let Some(sink) = rows.as_mut() {
-            let mut chunk_rows = part.rows;
-            chunk_rows.sort_unstable_by_key(|(c, _)| *c);
-            for (_, r) in &chunk_rows {
+            for r in &chunk_rows {
                 sink(r);
             }
         }
@@ -172,11 +253,11 @@ pub fn run(sc: &Scenario, plan: &Plan, mut rows: Option<RowSink<'_>>) -> Vec<Str
     total
 }
 
-/// What a worker accumulates: statistics (merged exactly, in any order) and,
-/// if wanted, each chunk's rows tagged with the chunk index.
-struct Part {
+/// What a thread works with: a world per strategy (reused from trial to
+/// trial) and the statistics it has accumulated.
+struct Worker<'a> {
+    worlds: Vec<World<'a>>,
     stats: Vec<StrategyStats>,
-    rows: Vec<(u64, Vec<TrialRow>)>,
 }
 
 fn new_stats(plan: &Plan) -> Vec<StrategyStats> {
@@ -192,39 +273,60 @@ fn merge_into(total: &mut [StrategyStats], part: &[StrategyStats]) {
     }
 }
 
-/// Runs chunks in parallel. Each worker folds into its own accumulator
-/// (few allocations); accumulators are then merged exactly, so the split
-/// rayon chooses does not show in the result.
-fn run_batch(sc: &Scenario, plan: &Plan, chunks: std::ops::Range<u64>, want_rows: bool) -> Part {
-    let empty = || Part {
-        stats: new_stats(plan),
-        rows: Vec::new(),
-    };
-    chunks
+/// Runs chunks in parallel; returns their statistics and, if wanted, each
+/// chunk's rows in chunk order.
+///
+/// A chunk takes an idle worker from a shared pool (or makes one) and puts
+/// it back when done, so there are never more workers than chunks running
+/// at once, i.e. threads. That bounds memory: a worker's statistics hold an
+/// HDR histogram per metric, scope and strategy (a few MiB per strategy),
+/// and rayon's own fold would make one accumulator per split of the range.
+/// Workers' statistics are merged exactly at the end, so which worker ran
+/// which chunk does not show in the result.
+fn run_batch(
+    sc: &Scenario,
+    plan: &Plan,
+    shard: Shard,
+    chunks: std::ops::Range<u64>,
+    want_rows: bool,
+) -> (Vec<StrategyStats>, Vec<Vec<TrialRow>>) {
+    let idle: Mutex<Vec<Worker<'_>>> = Mutex::new(Vec::new());
+    let lock = || idle.lock().unwrap_or_else(PoisonError::into_inner);
+    let rows = chunks
         .into_par_iter()
-        .fold(
-            || {
-                let worlds: Vec<World<'_>> = plan
+        .map(|index| {
+            let popped = lock().pop();
+            let mut w = popped.unwrap_or_else(|| Worker {
+                worlds: plan
                     .strategies
                     .iter()
                     .map(|&i| World::new(sc, &sc.strategies[i]))
-                    .collect();
-                (worlds, empty())
-            },
-            |(mut worlds, mut part), c| {
-                let rows = run_chunk(sc, plan, &mut worlds, &mut part.stats, c, want_rows);
-                if want_rows {
-                    part.rows.push((c, rows));
-                }
-                (worlds, part)
-            },
-        )
-        .map(|(_, part)| part)
-        .reduce(empty, |mut a, b| {
-            merge_into(&mut a.stats, &b.stats);
-            a.rows.extend(b.rows);
-            a
+                    .collect(),
+                stats: new_stats(plan),
+            });
+            let job = Chunk {
+                shard,
+                index,
+                want_rows,
+            };
+            let rows = run_chunk(sc, plan, &mut w.worlds, &mut w.stats, job);
+            lock().push(w);
+            rows
         })
+        .collect();
+    let mut total = new_stats(plan);
+    for w in idle.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        merge_into(&mut total, &w.stats);
+    }
+    (total, rows)
+}
+
+/// One unit of work: chunk `index` of a shard's trials.
+#[derive(Clone, Copy)]
+struct Chunk {
+    shard: Shard,
+    index: u64,
+    want_rows: bool,
 }
 
 fn run_chunk(
@@ -232,12 +334,12 @@ fn run_chunk(
     plan: &Plan,
     worlds: &mut [World<'_>],
     stats: &mut [StrategyStats],
-    chunk: u64,
-    want_rows: bool,
+    chunk: Chunk,
 ) -> Vec<TrialRow> {
+    let want_rows = chunk.want_rows;
     let mut rows = Vec::new();
-    let end = ((chunk + 1) * CHUNK).min(plan.runs);
-    for trial in chunk * CHUNK..end {
+    let end = ((chunk.index + 1) * CHUNK).min(chunk.shard.trials(plan.runs));
+    for trial in (chunk.index * CHUNK..end).map(|j| chunk.shard.trial(j)) {
         let release = release_of(sc, plan.seed, trial);
         for (k, world) in worlds.iter_mut().enumerate() {
             let result = world.run(&release, streams_of(sc, plan.seed, trial));
@@ -277,14 +379,41 @@ pub struct RunSummary {
 
 /// Builds the summary document from the statistics of [`run`].
 pub fn summarize(sc: &Scenario, plan: &Plan, stats: &[StrategyStats]) -> RunSummary {
-    let keys = METRIC_NAMES;
-    let strategies = plan
+    let ids: Vec<StrategyId> = plan
         .strategies
         .iter()
-        .zip(stats)
-        .map(|(&i, s)| StrategySummary {
+        .map(|&i| StrategyId {
             name: sc.strategies[i].name.clone(),
             kind: sc.strategies[i].kind.type_name().to_string(),
+        })
+        .collect();
+    summarize_named(&sc.name, plan.runs, plan.seed, &ids, stats)
+}
+
+/// A strategy as the summary names it: its name and `type`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StrategyId {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// Builds the summary document without the scenario (e.g. from merged
+/// shards): `ids[k]` names the strategy of `stats[k]`.
+pub fn summarize_named(
+    scenario: &str,
+    runs: u64,
+    seed: u64,
+    ids: &[StrategyId],
+    stats: &[StrategyStats],
+) -> RunSummary {
+    let keys = METRIC_NAMES;
+    let strategies = ids
+        .iter()
+        .zip(stats)
+        .map(|(id, s)| StrategySummary {
+            name: id.name.clone(),
+            kind: id.kind.clone(),
             all: keys
                 .iter()
                 .zip(&s.all)
@@ -303,9 +432,9 @@ pub fn summarize(sc: &Scenario, plan: &Plan, stats: &[StrategyStats]) -> RunSumm
         })
         .collect();
     RunSummary {
-        scenario: sc.name.clone(),
-        runs: plan.runs,
-        seed: plan.seed,
+        scenario: scenario.to_owned(),
+        runs,
+        seed,
         strategies,
     }
 }

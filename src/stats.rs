@@ -25,6 +25,20 @@ pub struct Stat {
     hist: Histogram<u64>,
 }
 
+/// The exact state of a [`Stat`]: integer sums of values scaled by `scale`,
+/// and the HDR histogram of the scaled values.
+#[derive(Clone, Debug)]
+pub struct StatParts {
+    pub scale: f64,
+    pub count: u64,
+    pub sum: u128,
+    pub sum_sq: u128,
+    /// `u64::MAX` when `count` is 0.
+    pub min: u64,
+    pub max: u64,
+    pub hist: Histogram<u64>,
+}
+
 /// The summary of one metric (DESIGN §3). Statistics are `None` when no
 /// trial had the value.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -84,6 +98,65 @@ impl Stat {
     /// Number of values.
     pub fn count(&self) -> u64 {
         self.count
+    }
+
+    /// Values are kept to a resolution of `1 / scale`.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+
+    /// The exact state, e.g. to write a shard file.
+    pub fn to_parts(&self) -> StatParts {
+        StatParts {
+            scale: self.scale,
+            count: self.count,
+            sum: self.sum,
+            sum_sq: self.sum_sq,
+            min: self.min,
+            max: self.max,
+            hist: self.hist.clone(),
+        }
+    }
+
+    /// Rebuilds an accumulator from [`Stat::to_parts`], checking that the
+    /// parts agree with each other (a damaged shard file must not merge).
+    pub fn from_parts(p: StatParts) -> Result<Stat, String> {
+        let mut s = Stat::new(p.scale);
+        if (p.hist.sigfig(), p.hist.low()) != (s.hist.sigfig(), s.hist.low()) {
+            return Err(format!(
+                "histogram of {} significant digits from {}; expected {} from {}",
+                p.hist.sigfig(),
+                p.hist.low(),
+                s.hist.sigfig(),
+                s.hist.low()
+            ));
+        }
+        s.hist
+            .add(&p.hist)
+            .map_err(|e| format!("histogram: {e:?}"))?;
+        let empty = p.count == 0 && p.sum == 0 && p.min == u64::MAX && p.max == 0;
+        let consistent = s.hist.len() == p.count
+            && (empty
+                || (p.min <= p.max
+                    && s.hist.equivalent(s.hist.min(), p.min)
+                    && s.hist.equivalent(s.hist.max(), p.max)));
+        if !consistent {
+            return Err(format!(
+                "count {}, min {}, max {} disagree with the histogram ({} values from {} to {})",
+                p.count,
+                p.min,
+                p.max,
+                s.hist.len(),
+                s.hist.min(),
+                s.hist.max()
+            ));
+        }
+        s.count = p.count;
+        s.sum = p.sum;
+        s.sum_sq = p.sum_sq;
+        s.min = p.min;
+        s.max = p.max;
+        Ok(s)
     }
 
     /// Mean, p50/p95/p99 (HDR quantiles, clamped to the exact min and max),
@@ -171,6 +244,20 @@ mod tests {
         assert!(((hi - lo) / 2.0 - 56.58).abs() < 0.1);
         assert_eq!(sig6(1234.56789), 1234.57);
         assert_eq!(sig6(0.000123456789), 0.000123457);
+    }
+
+    #[test]
+    fn parts_round_trip_and_damage_is_refused() {
+        let mut s = Stat::new(1000.0);
+        for v in [0.0, 1.5, 30.0, 7e6] {
+            s.add(v);
+        }
+        let back = Stat::from_parts(s.to_parts()).expect("own parts");
+        assert_eq!(back.summary(), s.summary());
+        assert!(Stat::from_parts(Stat::new(1e3).to_parts()).is_ok());
+        let mut damaged = s.to_parts();
+        damaged.count += 1;
+        assert!(Stat::from_parts(damaged).is_err());
     }
 
     proptest! {

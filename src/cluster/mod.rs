@@ -230,9 +230,43 @@ impl Cluster {
 
     /// True when some pod is waiting for room.
     pub fn has_pending(&self) -> bool {
+        self.pending_count() > 0
+    }
+
+    /// Pods waiting for room.
+    pub fn pending_count(&self) -> u32 {
         self.pending
             .iter()
-            .any(|&id| self.pods[id as usize].phase == Phase::Pending)
+            .filter(|&&id| self.pods[id as usize].phase == Phase::Pending)
+            .count() as u32
+    }
+
+    /// Nodes now.
+    pub fn node_count(&self) -> u32 {
+        self.nodes.len() as u32
+    }
+
+    /// Adds an empty node offering `allocatable` (an autoscaler's new node
+    /// runs none of the other workloads).
+    pub fn add_node(&mut self, allocatable: Resources) {
+        self.nodes.push(Node {
+            free: allocatable,
+            image_at: [SimTime::NEVER, SimTime::NEVER],
+        });
+    }
+
+    /// How many of this service's pods fit on an empty node.
+    pub fn pods_per_node(&self, allocatable: Resources) -> u32 {
+        let r = self.request;
+        let by_cpu = allocatable
+            .cpu_millis
+            .checked_div(r.cpu_millis)
+            .unwrap_or(u64::MAX);
+        let by_mem = allocatable
+            .memory_bytes
+            .checked_div(r.memory_bytes)
+            .unwrap_or(u64::MAX);
+        by_cpu.min(by_mem).min(u64::from(u32::MAX)) as u32
     }
 
     /// Forgets that `v`'s image is on any node (e.g. the cache was evicted).

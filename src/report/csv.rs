@@ -6,7 +6,8 @@ use std::io::Write;
 use crate::error::Error;
 use crate::montecarlo::{RunSummary, TrialRow};
 use crate::scenario::Scenario;
-use crate::trial::METRIC_NAMES;
+use crate::sweep::SweepSummary;
+use crate::trial::{METRIC_NAMES, Outcome};
 
 /// The summary as CSV text.
 pub fn summary(s: &RunSummary) -> Result<String, Error> {
@@ -51,6 +52,43 @@ pub fn summary(s: &RunSummary) -> Result<String, Error> {
                 .map_err(anyhow::Error::from)?;
             }
         }
+    }
+    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?;
+    Ok(String::from_utf8(bytes).map_err(anyhow::Error::from)?)
+}
+
+/// `sweep.csv`: one row per point and strategy, the swept keys first (their
+/// values as given), then the headline numbers and each outcome's share.
+pub fn sweep(s: &SweepSummary) -> Result<String, Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = s.keys.clone();
+    header.extend(
+        [
+            "strategy",
+            "type",
+            "bad_trials",
+            "failed_requests_bad_mean",
+            "failed_requests_bad_p50",
+            "failed_requests_bad_p95",
+            "time_to_recover_s_bad_mean",
+            "time_to_recover_s_bad_p50",
+            "time_to_recover_s_bad_p95",
+            "extra_pod_hours_mean",
+            "cost_mean",
+        ]
+        .map(String::from),
+    );
+    header.extend(Outcome::ALL.iter().map(|o| format!("share_{}", o.name())));
+    w.write_record(&header).map_err(anyhow::Error::from)?;
+    let cell = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    for r in &s.rows {
+        let mut rec: Vec<String> = r.set.0.iter().map(|(_, v)| v.clone()).collect();
+        let (f, t) = (&r.failed_requests_given_bad, &r.time_to_recover_s_given_bad);
+        rec.extend([r.strategy.clone(), r.kind.clone(), r.bad_trials.to_string()]);
+        rec.extend([f.mean, f.p50, f.p95, t.mean, t.p50, t.p95].map(cell));
+        rec.extend([r.extra_pod_hours_mean, r.cost_mean].map(cell));
+        rec.extend(r.outcome_shares.0.iter().map(|(_, x)| x.to_string()));
+        w.write_record(&rec).map_err(anyhow::Error::from)?;
     }
     let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?;
     Ok(String::from_utf8(bytes).map_err(anyhow::Error::from)?)

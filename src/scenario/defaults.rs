@@ -4,7 +4,7 @@
 //!
 //! Durations are ms, shares are fractions.
 
-use super::model::{Analysis, DefectKind, DefectSpec, Dist, IntOrPercent, OnNoData};
+use super::model::{Analysis, DefectKind, DefectSpec, Dist, IntOrPercent, OnNoData, SchemaKind};
 use crate::sim::time::Duration;
 
 const SECOND: f64 = 1e3;
@@ -48,6 +48,8 @@ pub const EVALUATION_INTERVAL: Duration = Duration::from_secs(60);
 pub const MAX_SURGE: IntOrPercent = IntOrPercent::Percent(25);
 pub const MAX_UNAVAILABLE: IntOrPercent = IntOrPercent::Percent(25);
 pub const PROGRESS_DEADLINE_SECONDS: u64 = 600;
+/// Old ReplicaSets kept for `rollout undo` (Kubernetes and Argo Rollouts).
+pub const REVISION_HISTORY_LIMIT: u32 = 10;
 /// Argo Rollouts: the old stack (blue-green) or stable set (canary) is kept
 /// this long after promotion, and the new one this long after an abort.
 pub const SCALE_DOWN_DELAY_SECONDS: u64 = 30;
@@ -66,6 +68,9 @@ pub const MIRROR_PERCENTAGE: u32 = 100;
 pub const FLAGGER_THRESHOLD: u32 = 5;
 pub const FLAGGER_MAX_WEIGHT: u32 = 50;
 pub const FLAGGER_MIRROR_WEIGHT: u32 = 100;
+/// expandContract: the contract step runs a day after the rollout is
+/// complete (est.).
+pub const CONTRACT_DELAY: Duration = Duration::from_secs(24 * 3600);
 /// Monte Carlo trials per strategy, seed and horizon.
 pub const RUNS: u64 = 10_000;
 pub const SEED: u64 = 42;
@@ -101,6 +106,29 @@ pub fn provision_time() -> Dist {
 /// Rebuild and push a fixed image.
 pub fn rebuild_time() -> Dist {
     Dist::lognormal(30.0 * MINUTE, HOUR)
+}
+
+/// Redeploy the previous version through the pipeline when no ReplicaSet is
+/// left to undo to (est.).
+pub fn redeploy_time() -> Dist {
+    Dist::lognormal(15.0 * MINUTE, 45.0 * MINUTE)
+}
+
+/// How long a schema migration runs (CALIBRATION §7, est.): an additive
+/// change is catalog-only (PostgreSQL ≥ 11, non-volatile default); a breaking
+/// one rewrites the table and its indexes, which scales with table size.
+pub fn schema_duration(kind: SchemaKind) -> Dist {
+    match kind {
+        SchemaKind::Additive => Dist::Fixed(2.0 * SECOND),
+        SchemaKind::Breaking | SchemaKind::ExpandContract => {
+            Dist::lognormal(10.0 * MINUTE, 2.0 * HOUR)
+        }
+    }
+}
+
+/// Restore the database from backup (CALIBRATION §7, est.; GitLab 2017 took ~18 h).
+pub fn restore_from_backup() -> Dist {
+    Dist::lognormal(HOUR, 8.0 * HOUR)
 }
 
 /// Page → acknowledged (CALIBRATION §3, est.).

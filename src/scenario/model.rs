@@ -22,8 +22,57 @@ pub struct Scenario {
     pub slo: Slo,
     pub release: Release,
     pub observability: Observability,
+    /// The database change that ships with the release (`None`: none).
+    pub schema_change: Option<SchemaChange>,
     pub strategies: Vec<Strategy>,
     pub monte_carlo: MonteCarlo,
+}
+
+/// A database schema change shipped with the release (DESIGN §4). Both
+/// versions share one database during any mixed-version period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SchemaChange {
+    pub kind: SchemaKind,
+    pub apply: SchemaApply,
+    /// How long the migration runs, in ms.
+    pub duration: Dist,
+    /// What the migration does to every request while it runs (locks).
+    pub lock: Option<LockImpact>,
+    /// A down-migration exists: undoing the change takes `duration` again.
+    pub reversible: bool,
+    /// Time to restore the database from backup when the change cannot be
+    /// undone, in ms (the trial then ends `data_loss`).
+    pub restore_from_backup: Dist,
+    /// expandContract: the contract step runs this long after the rollout
+    /// is complete and the old pods are gone (default 24h).
+    pub contract_delay: Duration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaKind {
+    /// Old and new code both work on the new schema; new code needs it.
+    Additive,
+    /// Old code fails on the new schema (a dropped or renamed column); new
+    /// code needs it.
+    Breaking,
+    /// An additive expand before the rollout; the breaking contract only
+    /// after the rollout is complete and the old version gone.
+    ExpandContract,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaApply {
+    BeforeRollout,
+    AfterRollout,
+}
+
+/// The effect of a running migration on requests.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LockImpact {
+    /// Share of requests that fail (lock timeouts).
+    pub error_rate: f64,
+    /// Milliseconds added to every request.
+    pub added_ms: f64,
 }
 
 /// The deployed service: its pods and how they start, probe and stop.
@@ -78,7 +127,12 @@ pub struct Probe {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Image {
     pub tag: String,
+    /// A mutable tag (e.g. `latest`): a rollback re-pulls the same bad build,
+    /// so undo cannot help; recovery needs a rebuild (`release.rebuildTime`).
     pub mutable: bool,
+    /// The old version's image is still cached on the nodes (default true):
+    /// a rollback skips the pull. false: it was evicted.
+    pub old_image_cached: bool,
 }
 
 /// Requests of cpu (millicores) and memory (bytes).
@@ -158,6 +212,9 @@ pub struct Release {
     pub start_at: Duration,
     /// Time to rebuild and push a fixed image when undo cannot help (default 30m).
     pub rebuild_time: Dist,
+    /// Time to redeploy the previous version through the pipeline when there
+    /// is no ReplicaSet history to undo to (default lognormal 15m / 45m).
+    pub redeploy_time: Dist,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -232,6 +289,9 @@ pub struct Strategy {
     pub min_ready: Duration,
     /// `progressDeadlineSeconds` (default 600s).
     pub progress_deadline: Duration,
+    /// `revisionHistoryLimit` (default 10): with 0 there is no ReplicaSet to
+    /// undo to, and going back means a redeploy through the pipeline.
+    pub revision_history_limit: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]

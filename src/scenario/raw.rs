@@ -31,6 +31,7 @@ pub struct RawScenario {
     pub release: RawRelease,
     #[serde(default)]
     pub observability: RawObservability,
+    pub schema_change: Option<RawSchemaChange>,
     pub strategies: S<Vec<S<RawStrategy>>>,
     #[serde(default)]
     pub monte_carlo: RawMonteCarlo,
@@ -82,6 +83,7 @@ pub struct RawProbe {
 pub struct RawImage {
     pub tag: Option<String>,
     pub mutable: Option<bool>,
+    pub old_image_cached: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,6 +158,7 @@ pub struct RawRelease {
     pub defects: Opt<Vec<S<RawDefect>>>,
     pub start_at: Opt<Scalar>,
     pub rebuild_time: Opt<RawDist>,
+    pub redeploy_time: Opt<RawDist>,
 }
 
 /// One defect: `kind` says which of the optional parameters belong to it.
@@ -168,6 +171,44 @@ pub struct RawDefect {
     pub added_ms: Opt<RawDist>,
     pub after: Opt<RawDist>,
     pub affected_share: Opt<RawDist>,
+}
+
+/// `schemaChange`: every key but `kind` is located, so that `validate` can
+/// refuse the keys a kind does not take.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawSchemaChange {
+    pub kind: RawSchemaKind,
+    pub apply: Opt<RawSchemaApply>,
+    pub duration: Opt<RawDist>,
+    pub lock: Opt<RawLock>,
+    pub reversible: Opt<bool>,
+    pub restore_from_backup: Opt<RawDist>,
+    pub contract_delay: Opt<Scalar>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RawSchemaKind {
+    None,
+    Additive,
+    Breaking,
+    ExpandContract,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RawSchemaApply {
+    BeforeRollout,
+    AfterRollout,
+}
+
+/// `schemaChange.lock`: what a running migration does to every request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawLock {
+    pub error_rate: Opt<Scalar>,
+    pub added_ms: Opt<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -217,6 +258,7 @@ pub struct RawStrategy {
     pub max_unavailable: Opt<Scalar>,
     pub min_ready_seconds: Opt<u64>,
     pub progress_deadline_seconds: Opt<u64>,
+    pub revision_history_limit: Option<u32>,
     // BlueGreen
     pub preview_replica_count: Opt<u32>,
     pub auto_promotion_enabled: Opt<bool>,

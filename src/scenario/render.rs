@@ -22,7 +22,7 @@ enum Y {
 
 /// Writes a scenario as YAML that `parse` reads back to an equal scenario.
 pub fn render(s: &Scenario) -> String {
-    let root = map([
+    let mut root = vec![
         ("name", text(&s.name)),
         ("description", text(&s.description)),
         ("service", service(&s.service)),
@@ -31,6 +31,14 @@ pub fn render(s: &Scenario) -> String {
         ("slo", slo(&s.slo)),
         ("release", release(&s.release)),
         ("observability", observability(&s.observability)),
+    ];
+    // No schema change is no block (`kind: none` reads back as the same).
+    root.extend(
+        s.schema_change
+            .as_ref()
+            .map(|c| ("schemaChange", schema_change(c))),
+    );
+    root.extend([
         (
             "strategies",
             Y::List(s.strategies.iter().map(strategy).collect()),
@@ -38,9 +46,7 @@ pub fn render(s: &Scenario) -> String {
         ("monteCarlo", monte_carlo(&s.monte_carlo)),
     ]);
     let mut out = String::new();
-    if let Y::Map(entries) = root {
-        block_map(&mut out, &entries, 0);
-    }
+    block_map(&mut out, &root, 0);
     out
 }
 
@@ -85,6 +91,7 @@ fn service(s: &Service) -> Y {
             map([
                 ("tag", text(&s.image.tag)),
                 ("mutable", num(s.image.mutable)),
+                ("oldImageCached", num(s.image.old_image_cached)),
             ]),
         ),
         ("latency", dist(&s.latency, format_number)),
@@ -164,6 +171,7 @@ fn release(r: &Release) -> Y {
         ("defects", Y::List(r.defects.iter().map(defect).collect())),
         ("startAt", duration(r.start_at)),
         ("rebuildTime", dist(&r.rebuild_time, format_duration)),
+        ("redeployTime", dist(&r.redeploy_time, format_duration)),
     ])
 }
 
@@ -228,6 +236,42 @@ fn observability(o: &Observability) -> Y {
     ])
 }
 
+fn schema_change(c: &SchemaChange) -> Y {
+    let kind = match c.kind {
+        SchemaKind::Additive => "additive",
+        SchemaKind::Breaking => "breaking",
+        SchemaKind::ExpandContract => "expandContract",
+    };
+    let apply = match c.apply {
+        SchemaApply::BeforeRollout => "beforeRollout",
+        SchemaApply::AfterRollout => "afterRollout",
+    };
+    let mut entries = vec![
+        ("kind", plain(kind.to_owned())),
+        ("apply", plain(apply.to_owned())),
+        ("duration", dist(&c.duration, format_duration)),
+    ];
+    entries.extend(c.lock.map(|l| {
+        let lock = map([
+            ("errorRate", pct(l.error_rate)),
+            ("addedMs", float(l.added_ms)),
+        ]);
+        ("lock", lock)
+    }));
+    entries.extend([
+        ("reversible", num(c.reversible)),
+        (
+            "restoreFromBackup",
+            dist(&c.restore_from_backup, format_duration),
+        ),
+    ]);
+    // Only expandContract takes a contract step (the key is refused on others).
+    if c.kind == SchemaKind::ExpandContract {
+        entries.push(("contractDelay", duration(c.contract_delay)));
+    }
+    Y::Map(entries)
+}
+
 fn strategy(s: &Strategy) -> Y {
     let mut entries = vec![
         ("name", text(&s.name)),
@@ -244,6 +288,7 @@ fn strategy(s: &Strategy) -> Y {
     }
     entries.push(("minReadySeconds", seconds(s.min_ready)));
     entries.push(("progressDeadlineSeconds", seconds(s.progress_deadline)));
+    entries.push(("revisionHistoryLimit", num(s.revision_history_limit)));
     Y::Map(entries)
 }
 
@@ -551,6 +596,27 @@ strategies:
             assert!(shown.lines().any(|l| l == line), "no {line:?} in\n{shown}");
         }
         assert_eq!(parse(&shown, "r.yaml"), Ok(s), "{shown}");
+    }
+
+    #[test]
+    fn schema_change_block_holds_the_keys_of_its_kind() {
+        let with = |block: &str| {
+            let text = format!("name: x\nschemaChange: {block}\n{MINIMAL}");
+            let s = parse(&text, "t.yaml").expect("parses");
+            let shown = render(&s);
+            assert_eq!(parse(&shown, "r.yaml"), Ok(s), "{shown}");
+            shown
+        };
+        let none = with("{ kind: none }");
+        assert!(!none.contains("schemaChange"), "{none}");
+        let breaking = with("{ kind: breaking, lock: { errorRate: 1% } }");
+        let line = "schemaChange:\n  kind: breaking\n  apply: beforeRollout\n  \
+                    duration: { lognormal: { median: 10m, p95: 2h } }\n  \
+                    lock: { errorRate: 1%, addedMs: 0 }\n  reversible: false\n  \
+                    restoreFromBackup: { lognormal: { median: 1h, p95: 8h } }\nstrategies:";
+        assert!(breaking.contains(line), "{breaking}");
+        let expand = with("{ kind: expandContract }");
+        assert!(expand.contains("\n  contractDelay: 24h\n"), "{expand}");
     }
 
     #[test]

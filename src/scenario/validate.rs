@@ -87,6 +87,12 @@ pub fn scenario(raw: &RawScenario, file: &str) -> Res<Scenario> {
     let slo = slo(&at.key("slo"), &raw.slo)?;
     let release = release(&at.key("release"), &raw.release)?;
     let observability = observability(&at.key("observability"), &raw.observability)?;
+    let schema_change = raw
+        .schema_change
+        .as_ref()
+        .map(|c| schema_change(&at.key("schemaChange"), c))
+        .transpose()?
+        .flatten();
     let cx = Context {
         replicas: service.replicas,
         analysis: &observability.analysis,
@@ -107,6 +113,7 @@ pub fn scenario(raw: &RawScenario, file: &str) -> Res<Scenario> {
         slo,
         release,
         observability,
+        schema_change,
         strategies,
         monte_carlo: monte_carlo(&at.key("monteCarlo"), &raw.monte_carlo)?,
     })
@@ -169,6 +176,7 @@ fn service(at: &At, raw: &RawService) -> Res<Service> {
                 .clone()
                 .unwrap_or_else(|| def::IMAGE_TAG.to_owned()),
             mutable: raw.image.mutable.unwrap_or(false),
+            old_image_cached: raw.image.old_image_cached.unwrap_or(true),
         },
         latency: at
             .key("latency")
@@ -360,6 +368,11 @@ fn release(at: &At, raw: &RawRelease) -> Res<Release> {
             DURATION,
             def::rebuild_time(),
         )?,
+        redeploy_time: at.key("redeployTime").dist_or(
+            &raw.redeploy_time,
+            DURATION,
+            def::redeploy_time(),
+        )?,
     })
 }
 
@@ -483,6 +496,93 @@ fn observability(at: &At, raw: &RawObservability) -> Res<Observability> {
     })
 }
 
+/// `schemaChange`; `None` for kind none.
+fn schema_change(at: &At, raw: &RawSchemaChange) -> Res<Option<SchemaChange>> {
+    let (kind, name) = match raw.kind {
+        RawSchemaKind::None => return no_schema_change(at, raw).map(|()| None),
+        RawSchemaKind::Additive => (SchemaKind::Additive, "additive"),
+        RawSchemaKind::Breaking => (SchemaKind::Breaking, "breaking"),
+        RawSchemaKind::ExpandContract => (SchemaKind::ExpandContract, "expandContract"),
+    };
+    let apply = |a: &RawSchemaApply| match a {
+        RawSchemaApply::BeforeRollout => Ok(SchemaApply::BeforeRollout),
+        RawSchemaApply::AfterRollout if kind == SchemaKind::ExpandContract => Err(
+            "expected beforeRollout for kind expandContract, found afterRollout: \
+             expand/contract has its own timing (expand before the rollout, contract \
+             `contractDelay` after it is complete)"
+                .to_owned(),
+        ),
+        RawSchemaApply::AfterRollout => Ok(SchemaApply::AfterRollout),
+    };
+    let apply = at
+        .key("apply")
+        .opt(&raw.apply, SchemaApply::BeforeRollout, apply)?;
+    let lock = |l: &Spanned<RawLock>| lock(&at.key("lock"), &l.value);
+    Ok(Some(SchemaChange {
+        kind,
+        apply,
+        duration: at.key("duration").dist_or(
+            &raw.duration,
+            DURATION,
+            def::schema_duration(kind),
+        )?,
+        lock: raw.lock.as_ref().map(lock).transpose()?,
+        reversible: raw.reversible.as_ref().is_some_and(|r| r.value),
+        restore_from_backup: at.key("restoreFromBackup").dist_or(
+            &raw.restore_from_backup,
+            DURATION,
+            def::restore_from_backup(),
+        )?,
+        contract_delay: contract_delay(&at.key("contractDelay"), raw, (kind, name))?,
+    }))
+}
+
+/// Kind none is no schema change: a key beside it would be ignored, so it is refused.
+fn no_schema_change(at: &At, raw: &RawSchemaChange) -> Res<()> {
+    let keys = [
+        ("apply", loc(&raw.apply)),
+        ("duration", loc(&raw.duration)),
+        ("lock", loc(&raw.lock)),
+        ("reversible", loc(&raw.reversible)),
+        ("restoreFromBackup", loc(&raw.restore_from_backup)),
+        ("contractDelay", loc(&raw.contract_delay)),
+    ];
+    match keys.into_iter().find_map(|(key, l)| Some((key, l?))) {
+        None => Ok(()),
+        Some((key, location)) => {
+            let msg = format!(
+                "`{key}` does not apply to kind none (no schema change): remove it or set a kind"
+            );
+            Err(at.key(key).err(location, msg))
+        }
+    }
+}
+
+/// `contractDelay`, which only kind expandContract has; `kind` with its name.
+fn contract_delay(at: &At, raw: &RawSchemaChange, kind: (SchemaKind, &str)) -> Res<Duration> {
+    match &raw.contract_delay {
+        None => Ok(def::CONTRACT_DELAY),
+        Some(d) if kind.0 == SchemaKind::ExpandContract => at.val(d, duration),
+        Some(d) => {
+            let msg = format!(
+                "`contractDelay` applies only to kind expandContract, not {}",
+                kind.1
+            );
+            Err(at.err(d.referenced, msg))
+        }
+    }
+}
+
+/// A running migration's effect on requests; absent keys do nothing.
+fn lock(at: &At, raw: &RawLock) -> Res<LockImpact> {
+    Ok(LockImpact {
+        error_rate: at
+            .key("errorRate")
+            .opt(&raw.error_rate, 0.0, units::fraction)?,
+        added_ms: at.key("addedMs").opt(&raw.added_ms, 0.0, units::millis)?,
+    })
+}
+
 /// The analysis keys of `raw` over `base`, the analysis it inherits from; a
 /// `count` set in neither is `count`.
 fn analysis(at: &At, raw: &RawAnalysis, base: &Analysis, count: Option<u32>) -> Res<Analysis> {
@@ -598,6 +698,9 @@ fn strategy(at: &At, raw: &Spanned<RawStrategy>, cx: &Context) -> Res<Strategy> 
         kind,
         min_ready: secs(min_ready),
         progress_deadline: secs(deadline),
+        revision_history_limit: raw
+            .revision_history_limit
+            .unwrap_or(def::REVISION_HISTORY_LIMIT),
     })
 }
 

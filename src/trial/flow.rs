@@ -20,6 +20,10 @@ pub struct Route {
     pub weight: Option<f64>,
     /// Share of traffic mirrored to the new version.
     pub mirror: f64,
+    /// Each version's code fails on the database's current schema.
+    pub schema_fails: [bool; 2],
+    /// Share of requests a running migration's locks fail (0 if none runs).
+    pub lock_share: f64,
 }
 
 impl Route {
@@ -59,6 +63,8 @@ pub(super) struct Failures {
     pub old: f64,
     pub new_general: f64,
     pub new_segment: f64,
+    /// Failed because the code does not fit the schema, or on migration locks.
+    pub schema: f64,
     /// Errors as metrics see them, per version (deployment-caused only).
     pub errors: [f64; 2],
     /// Requests per version.
@@ -80,11 +86,19 @@ impl World<'_> {
             self.cluster.counts(Version::New),
         );
         let routing = self.controller.routing();
+        let lock_share = match (&self.sc.schema_change, self.db.migrating) {
+            (Some(c), true) => c.lock.map_or(0.0, |l| {
+                (l.error_rate + super::release::slow_share(self.sc, l.added_ms)).min(1.0)
+            }),
+            _ => 0.0,
+        };
         Route {
             ep: [o.endpoints, n.endpoints],
             failing: [o.failing, n.failing],
             weight: routing.weight,
             mirror: if n.endpoints > 0 { routing.mirror } else { 0.0 },
+            schema_fails: [self.db.fails(Version::Old), self.db.fails(Version::New)],
+            lock_share,
         }
     }
 
@@ -126,16 +140,27 @@ impl World<'_> {
                 (share * o, s)
             };
             shortfall = shortfall.max(short);
-            let per_pod = if ep == 0 {
-                0.0
-            } else {
-                (demand - overload) / f64::from(ep)
-            };
-            let hard = per_pod * f64::from(r.failing[v]);
+            let served = demand - overload;
+            let per_pod = if ep == 0 { 0.0 } else { served / f64::from(ep) };
             f.overload += overload;
-            f.errors[v] = overload + hard;
+            if r.schema_fails[v] {
+                // This version's code does not fit the schema: all of it fails.
+                f.schema += served;
+                f.errors[v] = demand;
+                if v == 0 {
+                    f.old = served;
+                } else {
+                    f.new_general = served;
+                }
+                continue;
+            }
+            let hard = per_pod * f64::from(r.failing[v]);
+            // A running migration's locks fail a share of what still works.
+            let locked = r.lock_share * (served - hard);
+            f.schema += locked;
+            f.errors[v] = overload + hard + locked;
             if v == 0 {
-                f.old = hard;
+                f.old = hard + locked;
                 continue;
             }
             let bad_ok = match defect {
@@ -149,9 +174,10 @@ impl World<'_> {
                     d.error_share(),
                 )
             });
-            f.new_general = hard + bad_ok * general;
-            f.new_segment = bad_ok * segment;
-            f.errors[1] += bad_ok * (error + segment);
+            let ok = 1.0 - r.lock_share;
+            f.new_general = hard + locked + ok * bad_ok * general;
+            f.new_segment = ok * bad_ok * segment;
+            f.errors[1] += ok * bad_ok * (error + segment);
         }
         if r.ep[1] > 0 {
             let failing = f64::from(r.failing[1]) / f64::from(r.ep[1]);
@@ -187,6 +213,7 @@ impl World<'_> {
         let dt_s = (now.0 - t0.0) as f64 / 1000.0;
         let extra = self.cluster.existing().saturating_sub(self.replicas);
         self.extra_pod_ms += f64::from(extra) * dt_s * 1000.0;
+        self.added_node_ms += f64::from(self.nodes_added) * dt_s * 1000.0;
         let r = self.route;
         let sin0 = self.acc_sin;
         let (requests, sin1) = self.demand.requests_from(t0, sin0, now);
@@ -200,8 +227,8 @@ impl World<'_> {
         let total = f.total();
         self.failed += total;
         self.requests += requests;
-        if self.release.is_bad() && requests > 0.0 {
-            self.report_exposure_s += self.visible_share(&r).max(total / requests) * dt_s;
+        if requests > 0.0 {
+            self.report_exposure_s += self.trouble_share(&r, total, f.schema, requests) * dt_s;
         }
         self.tally_add(&r, &f, requests);
         self.expose(&r, &f);
@@ -261,19 +288,33 @@ impl World<'_> {
         self.exposure.add_split(w, inside, outside, seg_in, 0.0);
     }
 
-    /// How fast users meet the release's trouble right now: the share of
-    /// traffic on a visibly broken release, or the share of all requests
-    /// failing, whichever is larger (a release whose pods hang takes the
-    /// service down through overload, and users notice that too).
+    /// The release brings trouble users could report: a defect, or a
+    /// schema change that may break one version.
+    pub(super) fn troubled(&self) -> bool {
+        self.release.is_bad() || self.sc.schema_change.is_some()
+    }
+
+    /// How fast users meet the release's trouble: the share of traffic on a
+    /// visibly broken release, or the share of all requests failing,
+    /// whichever is larger (a release whose pods hang takes the service down
+    /// through overload, and users notice that too); for a good release, the
+    /// share failing because of the schema change.
+    fn trouble_share(&self, r: &Route, failed: f64, schema: f64, requests: f64) -> f64 {
+        if self.release.is_bad() {
+            self.visible_share(r).max(failed / requests)
+        } else {
+            schema / requests
+        }
+    }
+
+    /// [`Self::trouble_share`] right now.
     pub(super) fn report_rate_now(&self, now: SimTime) -> f64 {
         let rate = self.demand.rate_at(now);
-        let failing = if rate > 0.0 {
-            let (f, _) = self.failures(&self.route, rate, |k| ((rate - k).max(0.0), 0.0));
-            f.total() / rate
-        } else {
-            0.0
-        };
-        self.visible_share(&self.route).max(failing)
+        if rate <= 0.0 {
+            return 0.0;
+        }
+        let (f, _) = self.failures(&self.route, rate, |k| ((rate - k).max(0.0), 0.0));
+        self.trouble_share(&self.route, f.total(), f.schema, rate)
     }
 
     /// The service's error ratio right now (alerts see baseline errors too).

@@ -71,6 +71,8 @@ pub struct TrialResult {
     pub cost: f64,
     /// Seconds with ready capacity below demand.
     pub capacity_shortfall_s: f64,
+    /// Nodes the cluster autoscaler added for the rollout.
+    pub nodes_added: f64,
     pub outcome: Outcome,
     /// Whether the release was bad.
     pub bad: bool,
@@ -80,7 +82,7 @@ pub struct TrialResult {
 }
 
 /// The numeric keys of a trial, in report order.
-pub const METRIC_NAMES: [&str; 12] = [
+pub const METRIC_NAMES: [&str; 13] = [
     "failed_requests",
     "affected_users",
     "error_budget_burn",
@@ -93,11 +95,12 @@ pub const METRIC_NAMES: [&str; 12] = [
     "extra_pod_hours",
     "cost",
     "capacity_shortfall_s",
+    "nodes_added",
 ];
 
 impl TrialResult {
     /// The values of [`METRIC_NAMES`], in that order.
-    pub fn metrics(&self) -> [Option<f64>; 12] {
+    pub fn metrics(&self) -> [Option<f64>; 13] {
         [
             Some(self.failed_requests),
             Some(self.affected_users),
@@ -111,6 +114,7 @@ impl TrialResult {
             Some(self.extra_pod_hours),
             Some(self.cost),
             Some(self.capacity_shortfall_s),
+            Some(self.nodes_added),
         ]
     }
 }

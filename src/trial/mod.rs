@@ -16,7 +16,7 @@ mod world;
 
 pub use metrics::{METRIC_NAMES, Outcome, TrialResult};
 pub use release::{Defect, ReleaseDraw};
-pub use world::{TraceEvent, TrialStreams, World};
+pub use world::{SideDelays, TraceEvent, TrialStreams, World};
 
 #[cfg(test)]
 mod tests;

@@ -6,8 +6,9 @@ use super::metrics::{Outcome, TrialResult};
 use super::world::{Ev, Signal, Slot, World};
 use crate::cluster::PodId;
 use crate::detect::{AnalysisRun, Measurement, RunState, Verdict, Window, analysis};
+use crate::scenario::{SchemaApply, SchemaKind};
 use crate::sim::{Context, Duration, SimTime};
-use crate::strategy::{Action, Ask, Phase};
+use crate::strategy::{Action, Ask, Controller, Phase};
 
 impl World<'_> {
     /// Carries out what the controller asked for.
@@ -176,8 +177,12 @@ impl World<'_> {
 
     fn on_route_change(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
         let r = self.route;
-        if self.release.is_bad() {
-            let share = r.shares()[1];
+        if self.troubled() {
+            let share = if self.release.is_bad() {
+                r.shares()[1]
+            } else {
+                0.0
+            };
             self.peak_bad = self.peak_bad.max(share);
             if share >= 1.0 && self.detected.is_none() {
                 self.full_bad_before_detect = true;
@@ -336,6 +341,7 @@ impl World<'_> {
         let [o, n] = self.counts();
         if self.phase == Phase::Completed && self.complete_at.is_none() {
             self.complete_at = Some(now);
+            self.after_complete(ctx);
             self.note(
                 "rollout_complete",
                 "every new pod available, no old pod left".into(),
@@ -347,6 +353,7 @@ impl World<'_> {
             && self.recovered_at.is_none()
             && no_new_traffic
             && o.ready >= self.replicas
+            && !self.db.blocks_old()
         {
             self.recovered_at = Some(now);
             self.note(
@@ -405,17 +412,130 @@ impl World<'_> {
             self.schedule_alert_check(next, ctx);
             return;
         }
-        self.undo(now);
+        self.undo(now, ctx);
     }
 
-    /// `kubectl rollout undo` (or an abort of a Rollout).
-    fn undo(&mut self, now: SimTime) {
+    /// The rollout begins — after the migration, if it runs first (a
+    /// breaking or additive change applied beforeRollout, or the expand step
+    /// of expand/contract).
+    pub(super) fn on_start(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
+        let first = self.sc.schema_change.as_ref().is_some_and(|c| {
+            c.apply == SchemaApply::BeforeRollout || c.kind == SchemaKind::ExpandContract
+        });
+        if first {
+            self.migrate(ctx);
+        } else {
+            self.start_rollout(now);
+        }
+    }
+
+    fn migrate(&mut self, ctx: &mut Context<'_, Ev>) {
+        self.db.migrating = true;
+        self.note("migration_start", "schema migration running".into());
+        ctx.schedule_in(
+            Duration(self.streams().delays.migration_ms),
+            Ev::MigrationDone,
+        );
+    }
+
+    pub(super) fn on_migrated(&mut self, now: SimTime) {
+        self.db.migrating = false;
+        self.db.applied = true;
+        self.note("migration_done", "the new schema is live".into());
+        if !self.rollout_started {
+            self.start_rollout(now);
+        }
+    }
+
+    fn start_rollout(&mut self, now: SimTime) {
+        self.rollout_started = true;
+        self.with_controller(now, |c, cx| c.start(cx));
+    }
+
+    /// After the rollout: a migration applied afterRollout runs now; an
+    /// expand/contract change contracts after its delay.
+    fn after_complete(&mut self, ctx: &mut Context<'_, Ev>) {
+        let Some(c) = self.sc.schema_change.as_ref() else {
+            return;
+        };
+        if c.kind == SchemaKind::ExpandContract {
+            let at = c.contract_delay + Duration(self.streams().delays.migration_ms);
+            ctx.schedule_in(at, Ev::ContractDone);
+        } else if !self.db.applied && !self.db.migrating {
+            self.migrate(ctx);
+        }
+    }
+
+    /// `kubectl rollout undo` (or an abort of a Rollout). It may not be able
+    /// to start at once: with a mutable image tag the old template pulls the
+    /// same bad build, so a fixed image must be built first; with no
+    /// ReplicaSet history the previous version is redeployed through the
+    /// pipeline. A schema change that broke the old code is reverted beside
+    /// it — by its down-migration, or by a restore from backup.
+    fn undo(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
         if self.undo_at.is_some() {
             return;
         }
         self.undo_at = Some(now);
+        if self.db.blocks_old() {
+            self.revert_schema(ctx);
+        }
+        let delay = self.rollback_delay();
+        if delay == Duration::ZERO {
+            self.start_rollback(now);
+        } else {
+            self.note(
+                "rollback_blocked",
+                format!("no quick way back: rollback starts in {delay}"),
+            );
+            ctx.schedule_in(delay, Ev::RollbackStart);
+        }
+    }
+
+    fn rollback_delay(&mut self) -> Duration {
+        let old = self.cluster.counts(crate::cluster::Version::Old);
+        let needs_old_pods = old.ready < self.replicas;
+        let deployment = matches!(
+            self.controller,
+            Controller::Recreate(_) | Controller::Rolling(_)
+        );
+        let d = self.streams().delays;
+        let mut delay = 0;
+        if self.sc.service.image.mutable && needs_old_pods {
+            delay = delay.max(d.rebuild_ms);
+        }
+        if deployment && self.strategy.revision_history_limit == 0 {
+            delay = delay.max(d.redeploy_ms);
+        }
+        Duration(delay)
+    }
+
+    pub(super) fn start_rollback(&mut self, now: SimTime) {
+        if self.sc.service.image.mutable {
+            // The fixed build is a new image: every node pulls it.
+            self.cluster.evict_image(crate::cluster::Version::Old);
+        }
         self.note("rollout_undo", "rolling back to the old version".into());
         self.with_controller(now, |c, cx| c.abort(cx));
+    }
+
+    fn revert_schema(&mut self, ctx: &mut Context<'_, Ev>) {
+        let Some(c) = self.sc.schema_change.as_ref() else {
+            return;
+        };
+        let d = self.streams().delays;
+        let (ms, how) = if c.reversible {
+            (d.down_ms, "down-migration")
+        } else {
+            self.data_loss = true;
+            (d.restore_ms, "restore from backup")
+        };
+        self.db.migrating = true;
+        self.note(
+            "schema_revert",
+            format!("old code fails on the new schema: {how}"),
+        );
+        ctx.schedule_in(Duration(ms), Ev::RevertDone);
     }
 
     /// Nothing left to happen that matters: the rollout (or its rollback) is
@@ -424,7 +544,8 @@ impl World<'_> {
         let [o, n] = self.counts();
         let quiet = o.terminating + n.terminating == 0
             && o.failing + n.failing == 0
-            && self.people_pending == 0;
+            && self.people_pending == 0
+            && !self.db.migrating;
         if !quiet {
             return false;
         }
@@ -461,7 +582,19 @@ impl World<'_> {
             // Noted when they matter.
             Ev::Deadline(_) | Ev::AlertCheck(_) | Ev::Timer(_) | Ev::Measure(..) => return,
             Ev::UserReport(_) => ("user_report", "users report failures".into()),
-            Ev::CrashLoopAlert => return, // noted when it fires
+            Ev::NodeReady => (
+                "node_ready",
+                format!(
+                    "the autoscaler added a node ({} now)",
+                    self.cluster.node_count()
+                ),
+            ),
+            // Noted when they happen.
+            Ev::CrashLoopAlert
+            | Ev::MigrationDone
+            | Ev::ContractDone
+            | Ev::RevertDone
+            | Ev::RollbackStart => return,
             Ev::Decide => ("human_decides", "the on-call engineer has looked".into()),
             Ev::Answer(ask) => ("human_answers", format!("{ask:?}")),
             Ev::Horizon => ("horizon", "end of the observation window".into()),
@@ -525,6 +658,14 @@ impl World<'_> {
         let pod_hour = pod.cpu_millis as f64 / 1000.0 * sc.cluster.pricing.cpu_hour
             + pod.memory_bytes as f64 / (1u64 << 30) as f64 * sc.cluster.pricing.memory_gib_hour;
         let budget = (1.0 - sc.slo.availability) * sc.traffic.rps * sc.slo.window.as_secs_f64();
+        // Added nodes are paid for until the autoscaler removes them, ten
+        // minutes after they are no longer needed (its default
+        // scale-down-unneeded-time).
+        let node = &sc.cluster.node_allocatable;
+        let node_hour = node.cpu_millis as f64 / 1000.0 * sc.cluster.pricing.cpu_hour
+            + node.memory_bytes as f64 / (1u64 << 30) as f64 * sc.cluster.pricing.memory_gib_hour;
+        let node_hours =
+            (self.added_node_ms + f64::from(self.nodes_added) * 600_000.0) / 3_600_000.0;
         let segment_share = self
             .release
             .defect
@@ -545,8 +686,9 @@ impl World<'_> {
             deploy_duration_s: deploy_end.map(|t| t.as_secs_f64()),
             peak_pods: f64::from(self.peak_pods),
             extra_pod_hours,
-            cost: extra_pod_hours * pod_hour,
+            cost: extra_pod_hours * pod_hour + node_hours * node_hour,
             capacity_shortfall_s: self.shortfall_s,
+            nodes_added: f64::from(self.nodes_added),
             outcome: self.outcome(),
             bad,
             requests: self.requests,
@@ -554,6 +696,9 @@ impl World<'_> {
     }
 
     fn outcome(&self) -> Outcome {
+        if self.data_loss {
+            return Outcome::DataLoss;
+        }
         let signal = self.detected.map(|d| d.1);
         let undone = self.undo_at.is_some();
         if !self.release.is_bad() {

@@ -37,6 +37,7 @@ pub(crate) fn base() -> Scenario {
             image: Image {
                 tag: "v2".into(),
                 mutable: false,
+                old_image_cached: true,
             },
             latency: Dist::lognormal(50.0, 250.0),
         },
@@ -69,6 +70,7 @@ pub(crate) fn base() -> Scenario {
             defects: vec![],
             start_at: Duration::from_secs(10 * 3600),
             rebuild_time: secs(1800.0),
+            redeploy_time: secs(900.0),
         },
         observability: Observability {
             metrics: true,
@@ -87,6 +89,7 @@ pub(crate) fn base() -> Scenario {
             },
             analysis: crate::scenario::defaults::analysis(),
         },
+        schema_change: None,
         strategies: vec![
             strategy("recreate", StrategyKind::Recreate),
             strategy(
@@ -111,6 +114,7 @@ pub(crate) fn strategy(name: &str, kind: StrategyKind) -> Strategy {
         kind,
         min_ready: Duration::ZERO,
         progress_deadline: Duration::from_secs(600),
+        revision_history_limit: 10,
     }
 }
 
@@ -684,4 +688,171 @@ fn mirrored_traffic_shows_the_defect_to_analysis_but_not_to_users() {
     // No user saw it, so detection counts from the first bad pod's start (0 s):
     // ready at 30 s, mirrored and measured at 90 s.
     assert_eq!(r.time_to_detect_s, Some(90.0));
+}
+
+fn schema(kind: SchemaKind) -> SchemaChange {
+    SchemaChange {
+        kind,
+        apply: SchemaApply::BeforeRollout,
+        duration: Dist::Fixed(0.0),
+        lock: None,
+        reversible: false,
+        restore_from_backup: Dist::Fixed(3_600_000.0),
+        contract_delay: Duration::from_secs(86_400),
+    }
+}
+
+/// Nobody notices anything: the rollout runs its course.
+fn unobserved(sc: &mut Scenario) {
+    sc.observability.metrics = false;
+    sc.observability.user_reports.delay = Dist::Fixed(1e9);
+}
+
+#[test]
+fn a_breaking_change_run_first_fails_every_request_to_old_pods() {
+    // maxSurge 1 / maxUnavailable 0, 10 pods booting 30 s: the old pods'
+    // share of traffic is 10/10, 9/10, …, 1/10 for 30 s each.
+    let mut sc = base();
+    unobserved(&mut sc);
+    sc.schema_change = Some(schema(SchemaKind::Breaking));
+    let r = run(&sc, 1);
+    assert!(
+        (r.failed_requests - 100.0 * 30.0 * 55.0 / 10.0).abs() < 1e-6,
+        "{}",
+        r.failed_requests
+    );
+    assert_eq!(r.outcome, Outcome::Succeeded);
+    // The expand/contract twin: the expand is additive, the contract comes
+    // a day after the old pods are gone. Nothing fails.
+    sc.schema_change = Some(schema(SchemaKind::ExpandContract));
+    let r = run(&sc, 1);
+    assert_eq!(r.failed_requests, 0.0);
+    assert_eq!(r.outcome, Outcome::Succeeded);
+}
+
+#[test]
+fn an_additive_change_applied_after_the_rollout_fails_the_new_code_meanwhile() {
+    // New code needs the new column, which arrives only after the rollout:
+    // Recreate is complete at 30 s (its downtime, all failing), then the
+    // 60 s migration runs while the new code fails every request.
+    let mut sc = base();
+    unobserved(&mut sc);
+    let mut c = schema(SchemaKind::Additive);
+    c.apply = SchemaApply::AfterRollout;
+    c.duration = Dist::Fixed(60_000.0);
+    sc.schema_change = Some(c);
+    let r = run(&sc, 0);
+    assert!(
+        (r.failed_requests - 100.0 * 90.0).abs() < 1e-6,
+        "{}",
+        r.failed_requests
+    );
+}
+
+#[test]
+fn rolling_back_over_an_irreversible_change_means_restoring_from_backup() {
+    // Recreate to a release failing everything, after a breaking change.
+    // The alert fires at 60 s, the human undoes at 180 s; old code fails on
+    // the new schema until the one-hour restore is done, at 3780 s.
+    let mut sc = base();
+    sc.schema_change = Some(schema(SchemaKind::Breaking));
+    bad(
+        &mut sc,
+        DefectKind::ErrorRate {
+            error_rate: Dist::Fixed(1.0),
+        },
+    );
+    let r = run(&sc, 0);
+    assert_eq!(r.outcome, Outcome::DataLoss);
+    assert_eq!(r.rollback_time_s, Some(3600.0));
+    assert_eq!(r.time_to_recover_s, Some(3780.0 - 30.0));
+    assert!(
+        (r.failed_requests - 100.0 * 3780.0).abs() < 1e-6,
+        "{}",
+        r.failed_requests
+    );
+    // A reversible change is undone by its down-migration instead (0 s here).
+    sc.schema_change.as_mut().unwrap().reversible = true;
+    let r = run(&sc, 0);
+    assert_eq!(r.outcome, Outcome::Incident);
+    assert_eq!(r.rollback_time_s, Some(30.0));
+}
+
+#[test]
+fn a_mutable_tag_makes_undo_wait_for_a_rebuild() {
+    let mut sc = base();
+    bad(
+        &mut sc,
+        DefectKind::ErrorRate {
+            error_rate: Dist::Fixed(1.0),
+        },
+    );
+    let quick = run(&sc, 0);
+    assert_eq!(quick.rollback_time_s, Some(30.0), "old pods boot again");
+    sc.service.image.mutable = true;
+    let slow = run(&sc, 0);
+    assert_eq!(
+        slow.rollback_time_s,
+        Some(1800.0 + 30.0),
+        "rebuild, then boot"
+    );
+    assert!(slow.failed_requests > quick.failed_requests + 100.0 * 1700.0);
+}
+
+#[test]
+fn no_revision_history_means_a_pipeline_redeploy() {
+    let mut sc = base();
+    bad(
+        &mut sc,
+        DefectKind::ErrorRate {
+            error_rate: Dist::Fixed(1.0),
+        },
+    );
+    sc.strategies[0].revision_history_limit = 0;
+    assert_eq!(run(&sc, 0).rollback_time_s, Some(900.0 + 30.0));
+}
+
+#[test]
+fn an_evicted_old_image_is_pulled_again_on_rollback() {
+    let mut sc = base();
+    bad(
+        &mut sc,
+        DefectKind::ErrorRate {
+            error_rate: Dist::Fixed(1.0),
+        },
+    );
+    sc.service.startup.image_pull = Dist::Fixed(20_000.0);
+    assert_eq!(run(&sc, 0).rollback_time_s, Some(30.0), "cached: boot only");
+    sc.service.image.old_image_cached = false;
+    assert_eq!(
+        run(&sc, 0).rollback_time_s,
+        Some(50.0),
+        "pull 20 s, then boot"
+    );
+}
+
+#[test]
+fn the_autoscaler_adds_room_for_green_after_its_provisioning_time() {
+    // Room for 15 pods: 5 of green's 10 wait. One new node (15 pods' worth)
+    // joins after 120 s; green is ready at 150 s, switched at once, and blue
+    // goes 30 s later.
+    let mut sc = with_strategy(StrategyKind::BlueGreen(blue_green()));
+    sc.cluster.nodes = 1;
+    sc.cluster.node_allocatable.cpu_millis = 7500;
+    sc.cluster.autoscaler = Some(Autoscaler {
+        max_nodes: 3,
+        provision_time: Dist::Fixed(120_000.0),
+    });
+    let r = run(&sc, 0);
+    assert_eq!(r.outcome, Outcome::Succeeded);
+    assert_eq!(r.nodes_added, 1.0);
+    assert_eq!(r.deploy_duration_s, Some(180.0));
+    // The node is paid from 120 s to 10 minutes after the rollout: 660 s.
+    let node_hour = 7.5 * 0.0316 + 32.0 * 0.00424;
+    let pods = r.extra_pod_hours * (0.5 * 0.0316 + 1.0 * 0.00424);
+    assert!(
+        (r.cost - pods - node_hour * 660.0 / 3600.0).abs() < 1e-9,
+        "{}",
+        r.cost
+    );
 }

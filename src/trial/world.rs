@@ -38,6 +38,16 @@ pub enum Ev {
     UserReport(u32),
     /// A pod has crash-looped long enough to page.
     CrashLoopAlert,
+    /// The schema migration (or the expand step) finished.
+    MigrationDone,
+    /// expandContract's contract step finished.
+    ContractDone,
+    /// The database is back on the old schema (down-migration or restore).
+    RevertDone,
+    /// The rollback can begin (after a rebuild or a pipeline redeploy).
+    RollbackStart,
+    /// A node the autoscaler asked for joins the cluster.
+    NodeReady,
     /// The on-call engineer has looked at a page and decides.
     Decide,
     /// A person answers a controller's question.
@@ -73,6 +83,45 @@ pub struct TrialStreams {
     pub report_delay_ms: u64,
     /// A uniform draw deciding whether smoke tests catch the defect.
     pub smoke_draw: f64,
+    /// Durations of the trial's side processes, drawn up front.
+    pub delays: SideDelays,
+    /// Node provisioning times, in order of request.
+    pub nodes: ChaCha8Rng,
+}
+
+/// How long the processes beside the rollout take in one trial (ms): drawn
+/// once, in a fixed order, so every strategy of a trial meets the same ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SideDelays {
+    /// The schema migration (and its contract step).
+    pub migration_ms: u64,
+    /// Its down-migration, if reversible.
+    pub down_ms: u64,
+    /// A restore from backup.
+    pub restore_ms: u64,
+    /// Rebuilding a fixed image (mutable tag).
+    pub rebuild_ms: u64,
+    /// Redeploying the previous version through the pipeline (no history).
+    pub redeploy_ms: u64,
+}
+
+impl SideDelays {
+    /// Draws them for `sc`.
+    pub fn draw<R: rand::Rng + ?Sized>(sc: &Scenario, rng: &mut R) -> Self {
+        let mut ms =
+            |d: &crate::scenario::Dist| Duration::from_millis_f64(d.sample(rng)).as_millis();
+        let (migration_ms, down_ms, restore_ms) = match &sc.schema_change {
+            Some(c) => (ms(&c.duration), ms(&c.duration), ms(&c.restore_from_backup)),
+            None => (0, 0, 0),
+        };
+        SideDelays {
+            migration_ms,
+            down_ms,
+            restore_ms,
+            rebuild_ms: ms(&sc.release.rebuild_time),
+            redeploy_ms: ms(&sc.release.redeploy_time),
+        }
+    }
 }
 
 /// One line of a trace: an event and the state after it.
@@ -165,6 +214,16 @@ pub struct World<'s> {
     pub(super) report_gen: u32,
     /// Pod counts when the controller last synced.
     pub(super) synced_counts: [crate::cluster::Counts; 2],
+    /// Nodes the autoscaler is provisioning, has added, and their node-time.
+    pub(super) nodes_provisioning: u32,
+    pub(super) nodes_added: u32,
+    pub(super) added_node_ms: f64,
+    /// The shared database.
+    pub(super) db: crate::schema::Db,
+    /// The database had to be restored from backup.
+    pub(super) data_loss: bool,
+    /// The controller has begun (a migration run first may hold it back).
+    pub(super) rollout_started: bool,
     /// The crash-loop alert has been scheduled this trial.
     pub(super) crash_loop_paged: bool,
     /// Events handled since the world was made (a cost measure for benches).
@@ -229,6 +288,12 @@ impl<'s> World<'s> {
             deadline_at: None,
             trace: None,
             crash_loop_paged: false,
+            nodes_provisioning: 0,
+            nodes_added: 0,
+            added_node_ms: 0.0,
+            db: crate::schema::Db::new(sc.schema_change.as_ref()),
+            data_loss: false,
+            rollout_started: false,
             synced_counts: Default::default(),
             report_exposure_s: 0.0,
             report_gen: 0,
@@ -301,6 +366,12 @@ impl<'s> World<'s> {
         self.full_bad_before_detect = false;
         self.people_pending = 0;
         self.crash_loop_paged = false;
+        self.nodes_provisioning = 0;
+        self.nodes_added = 0;
+        self.added_node_ms = 0.0;
+        self.db = crate::schema::Db::new(self.sc.schema_change.as_ref());
+        self.data_loss = false;
+        self.rollout_started = false;
         self.synced_counts = Default::default();
         self.report_exposure_s = 0.0;
         self.report_gen = 0;
@@ -311,6 +382,9 @@ impl<'s> World<'s> {
             t.clear();
         }
         self.start_old_pods();
+        if !self.sc.service.image.old_image_cached {
+            self.cluster.evict_image(Version::Old);
+        }
         self.route = self.current_route();
         self.peak_pods = self.cluster.existing();
         self.last_status = self.status();
@@ -384,13 +458,17 @@ impl Model for World<'_> {
         // The controller is woken by what it watches: its own events, and
         // changes in the pods' counts.
         let counts = self.counts();
-        if counts != self.synced_counts
+        if !self.rollout_started {
+            // A migration run first holds the rollout back.
+        } else if counts != self.synced_counts
             || !matches!(
                 ev,
                 Ev::Booted(..)
                     | Ev::AlertCheck(_)
                     | Ev::UserReport(_)
                     | Ev::CrashLoopAlert
+                    | Ev::ContractDone
+                    | Ev::RevertDone
                     | Ev::Horizon
                     | Ev::Deadline(_)
             )
@@ -411,7 +489,40 @@ impl World<'_> {
         let now = ctx.now();
         match ev {
             Ev::Start => {
-                self.with_controller(now, |c, cx| c.start(cx));
+                self.on_start(now, ctx);
+                true
+            }
+            Ev::MigrationDone => {
+                self.on_migrated(now);
+                true
+            }
+            Ev::ContractDone => {
+                self.db.contracted = true;
+                self.db.migrating = false;
+                self.note(
+                    "contract",
+                    "the contract step removed what old code needs".into(),
+                );
+                true
+            }
+            Ev::RevertDone => {
+                self.db.revert();
+                self.db.migrating = false;
+                self.note(
+                    "schema_reverted",
+                    "the database is back on the old schema".into(),
+                );
+                true
+            }
+            Ev::RollbackStart => {
+                self.start_rollback(now);
+                true
+            }
+            Ev::NodeReady => {
+                self.nodes_provisioning -= 1;
+                self.nodes_added += 1;
+                self.cluster.add_node(self.sc.cluster.node_allocatable);
+                self.place_pending(now, ctx);
                 true
             }
             Ev::ContainerStarted(id, inc) => {
@@ -654,6 +765,34 @@ impl World<'_> {
             self.start_container(id, image_at, ctx);
         }
         self.scratch_placed = placed;
+        self.autoscale(now, ctx);
+    }
+
+    /// The cluster autoscaler: for pods that fit nowhere, it asks for as many
+    /// empty nodes as they need (up to `maxNodes`, counting those already on
+    /// their way); each joins after its provisioning time.
+    fn autoscale(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
+        let Some(a) = &self.sc.cluster.autoscaler else {
+            return;
+        };
+        let pending = self.cluster.pending_count();
+        let per_node = self.cluster.pods_per_node(self.sc.cluster.node_allocatable);
+        if pending == 0 || per_node == 0 {
+            return;
+        }
+        let room = a
+            .max_nodes
+            .saturating_sub(self.cluster.node_count() + self.nodes_provisioning);
+        let add = pending
+            .div_ceil(per_node)
+            .saturating_sub(self.nodes_provisioning)
+            .min(room);
+        for _ in 0..add {
+            let rng = &mut self.streams.as_mut().expect("streams set").nodes;
+            let t = Duration::from_millis_f64(a.provision_time.sample(rng));
+            ctx.schedule_at(now + t, Ev::NodeReady);
+        }
+        self.nodes_provisioning += add;
     }
 
     /// Lets the controller act until it is idle, realising each decision:

@@ -16,7 +16,7 @@ const CHECKOUT: &str = "scenarios/checkout-api.yaml";
 const BAD: &str = "tests/data/bad";
 
 /// The numeric keys of DESIGN §3, in order.
-const METRICS: [&str; 12] = [
+const METRICS: [&str; 13] = [
     "failed_requests",
     "affected_users",
     "error_budget_burn",
@@ -29,6 +29,7 @@ const METRICS: [&str; 12] = [
     "extra_pod_hours",
     "cost",
     "capacity_shortfall_s",
+    "nodes_added",
 ];
 const OUTCOMES: [&str; 6] = [
     "succeeded",

@@ -1,6 +1,9 @@
 mod argo_arithmetic;
 mod cli;
+mod common;
 mod k8s_arithmetic;
+mod patterns;
 mod properties;
+mod scale;
 mod scenario_errors;
 mod strategies;

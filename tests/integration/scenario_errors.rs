@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use deploysim::scenario::{
     self, Analysis, BackgroundAnalysis, BlueGreen, Canary, CanaryPlan, CanaryScale, CanaryStep,
-    DefectKind, Dist, Flagger, IntOrPercent, OnNoData, Pattern, Scenario, SmokeTest, StrategyKind,
+    DefectKind, Dist, Flagger, IntOrPercent, LockImpact, OnNoData, Pattern, Scenario, SchemaApply,
+    SchemaChange, SchemaKind, SmokeTest, StrategyKind,
 };
 use deploysim::sim::time::Duration as SimDuration;
 
@@ -20,6 +21,7 @@ const GOOD_FILES: &[&str] = &[
     "blue-green",
     "canary-argo",
     "canary-flagger",
+    "schema",
 ];
 
 /// (file stem, line, key path, message fragment), one problem per file.
@@ -71,6 +73,7 @@ const BAD_FILES: &[(&str, u64, &str, &str)] = &[
     ("negative_percent", 5, "service.baselineErrorRate", r#"from 0% to 100% like "25%""#),
     ("negative_rps", 10, "traffic.rps", "expected a number of at least 0, found -5"),
     ("nodes_zero", 7, "cluster.nodes", "expected an integer of at least 1, found 0"),
+    ("old_image_cached_maybe", 6, "service.image.oldImageCached", r#"expected true or false, found "maybe""#),
     ("on_no_data_bogus", 14, "observability.analysis.onNoData", r#"expected one of fail, inconclusive, pass, found "bogus""#),
     ("other_workloads_exceed", 9, "cluster.otherWorkloads.cpu", "exceeds the whole cluster"),
     ("param_not_of_kind", 15, "release.defects[0].addedMs", "does not apply to kind errorRate"),
@@ -80,8 +83,16 @@ const BAD_FILES: &[(&str, u64, &str, &str)] = &[
     ("probability_over_100", 14, "release.defectProbability", r#"found "120%""#),
     ("progress_deadline_short", 12, "strategies[0].progressDeadlineSeconds", "more than minReadySeconds"),
     ("replicas_zero", 4, "service.replicas", "expected an integer of at least 1, found 0"),
+    ("revision_history_limit_negative", 12, "strategies[0].revisionHistoryLimit", "expected a non-negative integer, found -1"),
     ("runs_zero", 13, "monteCarlo.runs", "at least 1, found 0"),
     ("scalar", 2, "", r#"found "just some text""#),
+    ("schema_apply_sometimes", 13, "schemaChange.apply", r#"expected one of beforeRollout, afterRollout, found "sometimes""#),
+    ("schema_contract_delay_on_breaking", 14, "schemaChange.contractDelay", "applies only to kind expandContract, not breaking"),
+    ("schema_expand_contract_after_rollout", 13, "schemaChange.apply", "expected beforeRollout for kind expandContract, found afterRollout"),
+    ("schema_kind_unknown", 12, "schemaChange.kind", r#"expected one of none, additive, breaking, expandContract, found "destructive""#),
+    ("schema_lock_error_rate_150", 13, "schemaChange.lock.errorRate", r#"from 0% to 100% like "25%" (or a fraction from 0 to 1 like 0.25), found "150%""#),
+    ("schema_none_with_keys", 13, "schemaChange.reversible", "does not apply to kind none (no schema change)"),
+    ("schema_restore_p95_le_median", 13, "schemaChange.restoreFromBackup.lognormal.p95", "lognormal p95 must be greater than median (2h)"),
     ("set_canary_scale_without_router", 15, "strategies[0].steps[0].setCanaryScale", "needs `trafficRouting: true`"),
     ("set_mirror_route_without_router", 16, "strategies[0].steps[0].setMirrorRoute", "needs `trafficRouting: true`"),
     ("short_window_too_long", 14, "observability.alerting.shortWindow", "at most window (1h)"),
@@ -272,6 +283,7 @@ fn minimal_file_takes_the_documented_defaults() {
     assert_eq!(s.service.readiness_probe, None);
     assert_eq!(s.service.termination_grace_period.as_millis(), 30_000);
     assert_eq!(s.service.image.tag, "v1");
+    assert!(s.service.image.old_image_cached);
     assert_eq!(s.cluster.autoscaler, None);
     assert_eq!(s.cluster.pricing.cpu_hour, 0.0316);
     assert_eq!(s.traffic.users, 10_000.0);
@@ -292,6 +304,9 @@ fn minimal_file_takes_the_documented_defaults() {
         }
     );
     assert_eq!(s.strategies[0].progress_deadline.as_millis(), 600_000);
+    assert_eq!(s.strategies[0].revision_history_limit, 10);
+    assert_eq!(s.release.redeploy_time, Dist::lognormal(900e3, 2_700e3));
+    assert_eq!(s.schema_change, None);
     assert_eq!((s.monte_carlo.runs, s.monte_carlo.seed), (10_000, 42));
     assert_eq!(s.monte_carlo.horizon.as_millis(), 86_400_000);
 }
@@ -499,6 +514,89 @@ fn minimal_with(rest: &str) -> String {
     let text = std::fs::read_to_string(Path::new(GOOD).join("minimal.yaml")).expect("minimal");
     let head = &text[..text.find("strategies:").expect("strategies")];
     format!("{head}{rest}")
+}
+
+#[test]
+fn schema_file_reads_every_key() {
+    let s = load_good("schema");
+    assert_eq!(
+        s.schema_change,
+        Some(SchemaChange {
+            kind: SchemaKind::ExpandContract,
+            apply: SchemaApply::BeforeRollout,
+            duration: Dist::lognormal(300e3, 2_400e3),
+            lock: Some(LockImpact {
+                error_rate: 0.005,
+                added_ms: 120.0
+            }),
+            reversible: true,
+            restore_from_backup: Dist::lognormal(2_700e3, 10_800e3),
+            contract_delay: secs(48 * 3600),
+        })
+    );
+    assert!(!s.service.image.old_image_cached);
+    let limits: Vec<u32> = s
+        .strategies
+        .iter()
+        .map(|s| s.revision_history_limit)
+        .collect();
+    assert_eq!(limits, [3, 0, 2, 10]);
+    assert_eq!(
+        s.release.redeploy_time,
+        Dist::Uniform {
+            min: 600e3,
+            max: 2_400e3
+        }
+    );
+}
+
+#[test]
+fn schema_change_defaults_follow_its_kind() {
+    let with = |block: &str| {
+        let text = minimal_with(&format!(
+            "schemaChange: {block}\nstrategies:\n  - {{ name: rolling, type: RollingUpdate }}\n"
+        ));
+        let s = scenario::parse(&text, "schema.yaml").unwrap_or_else(|e| panic!("{e}"));
+        s.schema_change
+    };
+    assert_eq!(with("{ kind: none }"), None);
+    let additive = SchemaChange {
+        kind: SchemaKind::Additive,
+        apply: SchemaApply::BeforeRollout,
+        duration: Dist::Fixed(2e3),
+        lock: None,
+        reversible: false,
+        restore_from_backup: Dist::lognormal(3_600e3, 28_800e3),
+        contract_delay: secs(24 * 3600),
+    };
+    assert_eq!(with("{ kind: additive }"), Some(additive.clone()));
+    // A table rewrite: lognormal median 10m, p95 2h (CALIBRATION §7).
+    let rewrite = Dist::lognormal(600e3, 7_200e3);
+    for (kind, model) in [
+        ("breaking", SchemaKind::Breaking),
+        ("expandContract", SchemaKind::ExpandContract),
+    ] {
+        let change = with(&format!("{{ kind: {kind} }}"));
+        assert_eq!(
+            change,
+            Some(SchemaChange {
+                kind: model,
+                duration: rewrite.clone(),
+                ..additive.clone()
+            })
+        );
+    }
+    let locked = with("{ kind: breaking, apply: afterRollout, lock: {} }").expect("a change");
+    assert_eq!(
+        (locked.apply, locked.lock),
+        (
+            SchemaApply::AfterRollout,
+            Some(LockImpact {
+                error_rate: 0.0,
+                added_ms: 0.0
+            })
+        )
+    );
 }
 
 #[test]

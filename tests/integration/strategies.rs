@@ -3,41 +3,13 @@
 
 use std::path::Path;
 
-use deploysim::commands::{self, Format, RunOptions, TraceOptions};
+use deploysim::commands::{self, TraceOptions};
 use serde_json::Value;
 
-fn summary(scenario: &str, runs: u64, strategies: &[&str]) -> Value {
-    let opts = RunOptions {
-        scenario: Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("scenarios")
-            .join(scenario),
-        runs: Some(runs),
-        strategies: strategies.iter().map(|s| s.to_string()).collect(),
-        format: Format::Json,
-        ..RunOptions::default()
-    };
-    let mut out = Vec::new();
-    commands::run(&opts, &mut out).expect("run succeeds");
-    serde_json::from_slice(&out).expect("summary is JSON")
-}
-
-fn strategy<'a>(s: &'a Value, name: &str) -> &'a Value {
-    s["strategies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["name"] == name)
-        .unwrap()
-}
+use crate::common::{outcome, strategy, summary};
 
 fn mean_failed_given_bad(s: &Value, name: &str) -> f64 {
-    strategy(s, name)["given_bad"]["failed_requests"]["mean"]
-        .as_f64()
-        .unwrap()
-}
-
-fn outcome(s: &Value, name: &str, key: &str) -> u64 {
-    strategy(s, name)["outcomes"][key].as_u64().unwrap()
+    crate::common::num(s, name, "given_bad", "failed_requests", "mean")
 }
 
 /// With metrics a routed canary catches bad releases on a small share of
