@@ -18,37 +18,13 @@
 
 use std::sync::{Mutex, PoisonError};
 
-use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 
 use crate::scenario::Scenario;
 use crate::stats::{Stat, Summary};
-use crate::trial::{
-    METRIC_NAMES, Outcome, ReleaseDraw, SideDelays, TrialResult, TrialStreams, World,
-};
+use crate::trial::{METRIC_NAMES, Outcome, ReleaseDraw, TrialResult, TrialStreams, World};
 
-/// Random-stream purposes (the low bits of a ChaCha stream id).
-#[derive(Clone, Copy, Debug)]
-#[repr(u64)]
-pub enum Purpose {
-    Release = 0,
-    Startup = 1,
-    Human = 2,
-    Reports = 3,
-    Shutdown = 4,
-    Analysis = 5,
-    Checks = 6,
-    Delays = 7,
-    Nodes = 8,
-}
-
-/// The stream for `purpose` of trial `trial`.
-pub fn stream(seed: u64, trial: u64, purpose: Purpose) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream((trial << 8) | purpose as u64);
-    rng
-}
+pub use crate::trial::streams::{Purpose, stream};
 
 /// The release of trial `trial` (the same for every strategy).
 pub fn release_of(sc: &Scenario, seed: u64, trial: u64) -> ReleaseDraw {
@@ -57,19 +33,8 @@ pub fn release_of(sc: &Scenario, seed: u64, trial: u64) -> ReleaseDraw {
 
 /// The per-strategy streams of trial `trial`: fresh copies for each strategy,
 /// which is what makes the numbers common.
-pub fn streams_of(sc: &Scenario, seed: u64, trial: u64) -> TrialStreams {
-    let mut reports = stream(seed, trial, Purpose::Reports);
-    let delay = sc.observability.user_reports.delay.sample(&mut reports);
-    TrialStreams {
-        startup: stream(seed, trial, Purpose::Startup),
-        human: stream(seed, trial, Purpose::Human),
-        shutdown: stream(seed, trial, Purpose::Shutdown),
-        analysis: stream(seed, trial, Purpose::Analysis),
-        smoke_draw: stream(seed, trial, Purpose::Checks).random::<f64>(),
-        delays: SideDelays::draw(sc, &mut stream(seed, trial, Purpose::Delays)),
-        nodes: stream(seed, trial, Purpose::Nodes),
-        report_delay_ms: crate::sim::Duration::from_millis_f64(delay).as_millis(),
-    }
+pub fn streams_of(_sc: &Scenario, seed: u64, trial: u64) -> TrialStreams {
+    TrialStreams::new(seed, trial)
 }
 
 /// Runs trial `trial` of one strategy.

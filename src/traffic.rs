@@ -27,6 +27,13 @@ pub struct Demand {
     phase0: f64,
 }
 
+/// sin and cos of the demand's phase at an instant.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Angle {
+    pub sin: f64,
+    pub cos: f64,
+}
+
 /// Totals over one interval for one capacity level.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Load {
@@ -84,64 +91,80 @@ impl Demand {
 
     /// Requests in [t0, t1).
     pub fn requests(&self, t0: SimTime, t1: SimTime) -> f64 {
-        self.requests_from(t0, self.sin_at(t0), t1).0
+        self.requests_from(t0, self.angle_at(t0), t1).0
     }
 
-    /// sin θ(t), the phase term of the demand integral. Callers that walk
-    /// forward through time pass it from one interval to the next, so each
-    /// interval costs one sine instead of two.
-    pub fn sin_at(&self, t: SimTime) -> f64 {
+    /// sin θ(t) and cos θ(t), the phase terms of the demand integral.
+    /// Callers that walk forward through time pass them from one interval
+    /// to the next, so each interval costs one `sin_cos` instead of several.
+    pub fn angle_at(&self, t: SimTime) -> Angle {
         if self.amp == 0.0 {
-            0.0
-        } else {
-            self.theta(t).sin()
+            return Angle { sin: 0.0, cos: 1.0 };
         }
+        let (sin, cos) = self.theta(t).sin_cos();
+        Angle { sin, cos }
     }
 
-    /// Requests in [t0, t1) given `sin0 = sin_at(t0)`; also returns `sin_at(t1)`.
-    pub fn requests_from(&self, t0: SimTime, sin0: f64, t1: SimTime) -> (f64, f64) {
+    /// Requests in [t0, t1) given `a0 = angle_at(t0)`; also returns `angle_at(t1)`.
+    pub fn requests_from(&self, t0: SimTime, a0: Angle, t1: SimTime) -> (f64, Angle) {
         let dt = (t1.0 - t0.0) as f64 / 1000.0;
         if self.amp == 0.0 {
-            return (self.mean * dt, 0.0);
+            return (self.mean * dt, a0);
         }
-        let sin1 = self.theta(t1).sin();
+        let a1 = self.angle_at(t1);
         let w = TAU / DAY_S;
-        (self.mean * (dt + self.amp / w * (sin1 - sin0)), sin1)
+        (self.mean * (dt + self.amp / w * (a1.sin - a0.sin)), a1)
     }
 
     /// Requests, overload above `capacity` rps, and time above it, in [t0, t1).
     pub fn load(&self, t0: SimTime, t1: SimTime, capacity: f64) -> Load {
-        self.load_from(t0, self.sin_at(t0), t1, capacity).0
+        let a0 = self.angle_at(t0);
+        let (requests, a1) = self.requests_from(t0, a0, t1);
+        self.load_given(t0, t1, (a0, a1), requests, capacity)
     }
 
-    /// [`Demand::load`] given `sin0 = sin_at(t0)`; also returns `sin_at(t1)`.
-    pub fn load_from(&self, t0: SimTime, sin0: f64, t1: SimTime, capacity: f64) -> (Load, f64) {
-        let (requests, sin1) = self.requests_from(t0, sin0, t1);
-        (
-            self.load_given(t0, t1, (sin0, sin1), requests, capacity),
-            sin1,
-        )
+    /// Lowest and highest rate over [t0, t1): at the ends, unless the
+    /// interval holds the daily trough or peak.
+    fn range(&self, t0: SimTime, t1: SimTime, (a0, a1): (Angle, Angle)) -> (f64, f64) {
+        let (th0, th1) = (self.theta(t0), self.theta(t1));
+        let holds = |offset: f64| ((th0 - offset) / TAU).floor() != ((th1 - offset) / TAU).floor();
+        let (r0, r1) = (
+            self.mean * (1.0 + self.amp * a0.cos),
+            self.mean * (1.0 + self.amp * a1.cos),
+        );
+        let lo = if holds(std::f64::consts::PI) {
+            self.mean * (1.0 - self.amp)
+        } else {
+            r0.min(r1)
+        };
+        let hi = if holds(0.0) { self.peak() } else { r0.max(r1) };
+        (lo, hi)
     }
 
-    /// [`Demand::load`] given the `requests` of [t0, t1) and
-    /// `sins = (sin_at(t0), sin_at(t1))`.
+    /// [`Demand::load`] given the `requests` of [t0, t1) and the angles at
+    /// both ends.
     pub fn load_given(
         &self,
         t0: SimTime,
         t1: SimTime,
-        sins: (f64, f64),
+        angles: (Angle, Angle),
         requests: f64,
         capacity: f64,
     ) -> Load {
         let dt = (t1.0 - t0.0) as f64 / 1000.0;
-        if capacity >= self.peak() {
+        let (lo, hi) = if self.amp == 0.0 {
+            (self.mean, self.mean)
+        } else {
+            self.range(t0, t1, angles)
+        };
+        if capacity >= hi {
             return Load {
                 requests,
                 overload: 0.0,
                 shortfall_s: 0.0,
             };
         }
-        if self.amp == 0.0 || capacity <= self.mean * (1.0 - self.amp) {
+        if capacity <= lo {
             // Always above capacity over the interval.
             return Load {
                 requests,
@@ -153,7 +176,8 @@ impl Demand {
         let x = Crossing::new((capacity / self.mean - 1.0) / self.amp);
         let (th0, th1) = (self.theta(t0), self.theta(t1));
         let w = TAU / DAY_S;
-        let over = self.mean * self.amp / w * (x.excess(th1, sins.1) - x.excess(th0, sins.0));
+        let over =
+            self.mean * self.amp / w * (x.excess(th1, angles.1.sin) - x.excess(th0, angles.0.sin));
         let above = (x.time_above(th1) - x.time_above(th0)) / w;
         Load {
             requests,

@@ -215,12 +215,12 @@ impl World<'_> {
         self.extra_pod_ms += f64::from(extra) * dt_s * 1000.0;
         self.added_node_ms += f64::from(self.nodes_added) * dt_s * 1000.0;
         let r = self.route;
-        let sin0 = self.acc_sin;
-        let (requests, sin1) = self.demand.requests_from(t0, sin0, now);
-        self.acc_sin = sin1;
+        let a0 = self.acc_angle;
+        let (requests, a1) = self.demand.requests_from(t0, a0, now);
+        self.acc_angle = a1;
         let demand = self.demand;
         let (f, short) = self.failures(&r, requests, |k| {
-            let l = demand.load_given(t0, now, (sin0, sin1), requests, k);
+            let l = demand.load_given(t0, now, (a0, a1), requests, k);
             (l.overload, l.shortfall_s)
         });
         self.shortfall_s += short.min(dt_s);

@@ -12,11 +12,13 @@ mod flow;
 mod metrics;
 pub mod release;
 mod respond;
+pub mod streams;
 mod world;
 
 pub use metrics::{METRIC_NAMES, Outcome, TrialResult};
 pub use release::{Defect, ReleaseDraw};
-pub use world::{SideDelays, TraceEvent, TrialStreams, World};
+pub use streams::{SideDelays, TrialStreams};
+pub use world::{TraceEvent, World};
 
 #[cfg(test)]
 mod tests;

@@ -11,6 +11,12 @@ use crate::sim::{Context, Duration, SimTime};
 use crate::strategy::{Action, Ask, Controller, Phase};
 
 impl World<'_> {
+    /// The trial's side delays (drawn on first use).
+    fn delays(&mut self) -> crate::trial::SideDelays {
+        let sc = self.sc;
+        self.streams().delays(sc)
+    }
+
     /// Carries out what the controller asked for.
     pub(super) fn carry_out(&mut self, ctx: &mut Context<'_, Ev>) {
         let now = ctx.now();
@@ -56,7 +62,7 @@ impl World<'_> {
 
     fn human_delay(&mut self) -> Duration {
         let h = &self.sc.observability.human_response;
-        let rng = &mut self.streams.as_mut().expect("streams set").human;
+        let rng = self.streams.as_mut().expect("streams set").human();
         Duration::from_millis_f64(h.ack.sample(rng) + h.decide.sample(rng))
     }
 
@@ -96,7 +102,7 @@ impl World<'_> {
         let a = s.run.analysis.clone();
         let latency = &self.sc.service.latency;
         let m = if self.sc.observability.metrics {
-            let rng = &mut self.streams.as_mut().expect("streams set").analysis;
+            let rng = self.streams.as_mut().expect("streams set").analysis();
             analysis::measure(&a, &w, latency, self.p99, rng)
         } else {
             // No metrics: the analysis is blind and never objects.
@@ -217,7 +223,8 @@ impl World<'_> {
 
     /// Full-exposure seconds still missing before users report.
     pub(super) fn report_needed_s(&mut self) -> f64 {
-        (self.streams().report_delay_ms as f64 / 1000.0 - self.report_exposure_s).max(0.0)
+        let sc = self.sc;
+        (self.streams().report_delay_ms(sc) as f64 / 1000.0 - self.report_exposure_s).max(0.0)
     }
 
     /// The rule's first evaluation at or after `now`.
@@ -432,10 +439,7 @@ impl World<'_> {
     fn migrate(&mut self, ctx: &mut Context<'_, Ev>) {
         self.db.migrating = true;
         self.note("migration_start", "schema migration running".into());
-        ctx.schedule_in(
-            Duration(self.streams().delays.migration_ms),
-            Ev::MigrationDone,
-        );
+        ctx.schedule_in(Duration(self.delays().migration_ms), Ev::MigrationDone);
     }
 
     pub(super) fn on_migrated(&mut self, now: SimTime) {
@@ -459,7 +463,7 @@ impl World<'_> {
             return;
         };
         if c.kind == SchemaKind::ExpandContract {
-            let at = c.contract_delay + Duration(self.streams().delays.migration_ms);
+            let at = c.contract_delay + Duration(self.delays().migration_ms);
             ctx.schedule_in(at, Ev::ContractDone);
         } else if !self.db.applied && !self.db.migrating {
             self.migrate(ctx);
@@ -499,7 +503,7 @@ impl World<'_> {
             self.controller,
             Controller::Recreate(_) | Controller::Rolling(_)
         );
-        let d = self.streams().delays;
+        let d = self.delays();
         let mut delay = 0;
         if self.sc.service.image.mutable && needs_old_pods {
             delay = delay.max(d.rebuild_ms);
@@ -523,7 +527,7 @@ impl World<'_> {
         let Some(c) = self.sc.schema_change.as_ref() else {
             return;
         };
-        let d = self.streams().delays;
+        let d = self.delays();
         let (ms, how) = if c.reversible {
             (d.down_ms, "down-migration")
         } else {

@@ -1,7 +1,5 @@
 //! The trial's state, its event loop, and the pods' lives.
 
-use rand::rngs::ChaCha8Rng;
-
 use super::metrics::TrialResult;
 use super::release::{ReleaseDraw, baseline_ratio};
 use crate::cluster::{Cluster, Phase as PodPhase, PodId, Version};
@@ -12,6 +10,7 @@ use crate::strategy::{Action, Ask, Check, Controller, Cx, Phase, Specs};
 use crate::traffic::{Demand, Exposure};
 
 pub(super) use super::flow::{Route, Tally};
+pub use super::streams::TrialStreams;
 
 /// Restarts after which a pod shows as CrashLoopBackOff.
 const CRASH_LOOP_RESTARTS: u32 = 3;
@@ -69,61 +68,6 @@ pub(super) enum Signal {
     Check(Check),
 }
 
-/// The random streams of one trial (one per purpose, see `montecarlo`).
-pub struct TrialStreams {
-    /// Pod start-up draws (image pull, boot), in pod-creation order.
-    pub startup: ChaCha8Rng,
-    /// Human delays (ack, decide), in order of need.
-    pub human: ChaCha8Rng,
-    /// Shutdown times of deleted pods, in deletion order.
-    pub shutdown: ChaCha8Rng,
-    /// Measurement noise of canary analysis, in measurement order.
-    pub analysis: ChaCha8Rng,
-    /// Onset → user report delay, drawn once.
-    pub report_delay_ms: u64,
-    /// A uniform draw deciding whether smoke tests catch the defect.
-    pub smoke_draw: f64,
-    /// Durations of the trial's side processes, drawn up front.
-    pub delays: SideDelays,
-    /// Node provisioning times, in order of request.
-    pub nodes: ChaCha8Rng,
-}
-
-/// How long the processes beside the rollout take in one trial (ms): drawn
-/// once, in a fixed order, so every strategy of a trial meets the same ones.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct SideDelays {
-    /// The schema migration (and its contract step).
-    pub migration_ms: u64,
-    /// Its down-migration, if reversible.
-    pub down_ms: u64,
-    /// A restore from backup.
-    pub restore_ms: u64,
-    /// Rebuilding a fixed image (mutable tag).
-    pub rebuild_ms: u64,
-    /// Redeploying the previous version through the pipeline (no history).
-    pub redeploy_ms: u64,
-}
-
-impl SideDelays {
-    /// Draws them for `sc`.
-    pub fn draw<R: rand::Rng + ?Sized>(sc: &Scenario, rng: &mut R) -> Self {
-        let mut ms =
-            |d: &crate::scenario::Dist| Duration::from_millis_f64(d.sample(rng)).as_millis();
-        let (migration_ms, down_ms, restore_ms) = match &sc.schema_change {
-            Some(c) => (ms(&c.duration), ms(&c.duration), ms(&c.restore_from_backup)),
-            None => (0, 0, 0),
-        };
-        SideDelays {
-            migration_ms,
-            down_ms,
-            restore_ms,
-            rebuild_ms: ms(&sc.release.rebuild_time),
-            redeploy_ms: ms(&sc.release.redeploy_time),
-        }
-    }
-}
-
 /// One line of a trace: an event and the state after it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct TraceEvent {
@@ -167,8 +111,8 @@ pub struct World<'s> {
     pub(super) actions: Vec<Action>,
     // Accounting, integrated up to `acc_t`.
     pub(super) acc_t: SimTime,
-    /// `demand.sin_at(acc_t)`, carried from one interval to the next.
-    pub(super) acc_sin: f64,
+    /// `demand.angle_at(acc_t)`, carried from one interval to the next.
+    pub(super) acc_angle: crate::traffic::Angle,
     pub(super) route: Route,
     pub(super) failed: f64,
     pub(super) requests: f64,
@@ -255,7 +199,7 @@ impl<'s> World<'s> {
             scratch_placed: Vec::new(),
             actions: Vec::new(),
             acc_t: SimTime::ZERO,
-            acc_sin: 0.0,
+            acc_angle: Default::default(),
             route: Route::default(),
             failed: 0.0,
             requests: 0.0,
@@ -333,7 +277,7 @@ impl<'s> World<'s> {
         self.spec = [self.replicas, 0];
         self.actions.clear();
         self.acc_t = SimTime::ZERO;
-        self.acc_sin = self.demand.sin_at(SimTime::ZERO);
+        self.acc_angle = self.demand.angle_at(SimTime::ZERO);
         self.failed = 0.0;
         self.requests = 0.0;
         self.tally = Tally::default();
@@ -428,7 +372,10 @@ impl<'s> World<'s> {
             Some(d) => (true, d.crash_on_start),
             None => (false, false),
         };
-        let smoke_draw = self.streams.as_ref().map_or(1.0, |s| s.smoke_draw);
+        let smoke_draw = match (&self.controller, self.streams.as_mut()) {
+            (Controller::BlueGreen(_), Some(st)) => st.smoke_draw(),
+            _ => 1.0,
+        };
         let mut cx = Cx {
             now,
             replicas: self.replicas,
@@ -788,7 +735,7 @@ impl World<'_> {
             .saturating_sub(self.nodes_provisioning)
             .min(room);
         for _ in 0..add {
-            let rng = &mut self.streams.as_mut().expect("streams set").nodes;
+            let rng = self.streams.as_mut().expect("streams set").nodes();
             let t = Duration::from_millis_f64(a.provision_time.sample(rng));
             ctx.schedule_at(now + t, Ev::NodeReady);
         }
@@ -855,13 +802,13 @@ impl World<'_> {
     /// kubelet at terminationGracePeriodSeconds.
     fn shutdown_time(&mut self) -> Duration {
         let svc = &self.sc.service;
-        let rng = &mut self.streams.as_mut().expect("streams set").shutdown;
+        let rng = self.streams.as_mut().expect("streams set").shutdown();
         Duration::from_millis_f64(svc.shutdown.sample(rng)).min(svc.termination_grace_period)
     }
 
     fn create_pod(&mut self, v: Version, now: SimTime) {
         let startup = &self.sc.service.startup;
-        let rng = &mut self.streams.as_mut().expect("streams set").startup;
+        let rng = self.streams.as_mut().expect("streams set").startup();
         let pull = startup.image_pull.sample(rng);
         let boot = startup.boot.sample(rng);
         let (pull, boot) = (
