@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use deploysim::Error;
 use deploysim::commands::{self, Format, MergeOptions, RunOptions, SweepOptions, TraceOptions};
 use deploysim::montecarlo::Shard;
@@ -25,31 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run every strategy of a scenario many times and compare them.
-    Run {
-        scenario: PathBuf,
-        /// Trials per strategy (default: the scenario's monteCarlo.runs).
-        #[arg(long)]
-        runs: Option<u64>,
-        /// Master seed (default: the scenario's monteCarlo.seed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Run only this strategy (repeatable).
-        #[arg(long = "strategy", value_name = "NAME")]
-        strategies: Vec<String>,
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-        /// Also write summary.json, summary.csv and trials.csv here.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Run only trials with index ≡ I (mod N) and write shard.json and
-        /// trials.csv to --out, for `deploysim merge`. `--shard N` takes I
-        /// from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).
-        #[arg(long, value_name = "I/N")]
-        shard: Option<String>,
-    },
+    Run(RunArgs),
     /// Combine the shard.json files of `run --shard` (or `sweep --shard`)
     /// into the summary one machine would have written.
     Merge {
@@ -64,28 +40,12 @@ enum Command {
     },
     /// Run the scenario at every point of a grid of key values.
     Sweep {
-        scenario: PathBuf,
         /// A key path and its values, e.g. service.replicas=3,6 or
         /// strategies.canary.steps[0].setWeight=5,20 (repeatable: a grid).
         #[arg(long = "set", value_name = "KEY=V1,V2,...", required = true)]
         sets: Vec<String>,
-        #[arg(long)]
-        runs: Option<u64>,
-        #[arg(long)]
-        seed: Option<u64>,
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Run only this strategy (repeatable).
-        #[arg(long = "strategy", value_name = "NAME")]
-        strategies: Vec<String>,
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-        /// Also write sweep.csv and sweep.json here.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Run only this shard of every point's trials (see `run --shard`).
-        #[arg(long, value_name = "I/N")]
-        shard: Option<String>,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Follow one rollout event by event.
     Trace {
@@ -105,6 +65,50 @@ enum Command {
     },
     /// Parse and check a scenario; print it with every default filled in.
     Validate { scenario: PathBuf },
+}
+
+/// What `run` and `sweep` share.
+#[derive(Args)]
+struct RunArgs {
+    scenario: PathBuf,
+    /// Trials per strategy (default: the scenario's monteCarlo.runs).
+    #[arg(long)]
+    runs: Option<u64>,
+    /// Master seed (default: the scenario's monteCarlo.seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Run only this strategy (repeatable).
+    #[arg(long = "strategy", value_name = "NAME")]
+    strategies: Vec<String>,
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    format: FormatArg,
+    /// Also write the results here (run: summary.json, summary.csv,
+    /// trials.csv; sweep: sweep.csv, sweep.json).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Run only trials with index ≡ I (mod N) and write shard.json (and
+    /// trials.csv) to --out, for `deploysim merge`. `--shard N` takes I from
+    /// JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+}
+
+impl RunArgs {
+    fn into_options(self) -> Result<RunOptions, Error> {
+        Ok(RunOptions {
+            scenario: self.scenario,
+            runs: self.runs,
+            seed: self.seed,
+            threads: self.threads,
+            strategies: self.strategies,
+            format: self.format.into(),
+            out: self.out,
+            shard: shard(self.shard)?,
+        })
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -139,28 +143,7 @@ fn shard(arg: Option<String>) -> Result<Option<Shard>, Error> {
 
 fn dispatch(command: Command, out: &mut dyn Write) -> Result<(), Error> {
     match command {
-        Command::Run {
-            scenario,
-            runs,
-            seed,
-            threads,
-            strategies,
-            format,
-            out: dir,
-            shard: shard_arg,
-        } => {
-            let opts = RunOptions {
-                scenario,
-                runs,
-                seed,
-                threads,
-                strategies,
-                format: format.into(),
-                out: dir,
-                shard: shard(shard_arg)?,
-            };
-            commands::run(&opts, out)
-        }
+        Command::Run(args) => commands::run(&args.into_options()?, out),
         Command::Merge {
             shards,
             format,
@@ -173,27 +156,18 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<(), Error> {
             };
             commands::merge(&opts, out)
         }
-        Command::Sweep {
-            scenario,
-            sets,
-            runs,
-            seed,
-            threads,
-            strategies,
-            format,
-            out: dir,
-            shard: shard_arg,
-        } => {
+        Command::Sweep { sets, run } => {
+            let r = run.into_options()?;
             let opts = SweepOptions {
-                scenario,
+                scenario: r.scenario,
                 sets,
-                runs,
-                seed,
-                threads,
-                strategies,
-                format: format.into(),
-                out: dir,
-                shard: shard(shard_arg)?,
+                runs: r.runs,
+                seed: r.seed,
+                threads: r.threads,
+                strategies: r.strategies,
+                format: r.format,
+                out: r.out,
+                shard: r.shard,
             };
             commands::sweep(&opts, out)
         }
