@@ -71,7 +71,7 @@ impl Stat {
         let q = if v.is_nan() || v <= 0.0 {
             0
         } else {
-            (v * self.scale).round().min(MAX_VALUE as f64) as u64
+            (v * self.scale + 0.5).min(MAX_VALUE as f64) as u64
         };
         self.count += 1;
         self.sum += u128::from(q);

@@ -27,6 +27,13 @@ pub struct Demand {
     phase0: f64,
 }
 
+/// ⌊x⌋ for the phases used here (|x| far below 2⁶³): a truncating
+/// conversion, since `f64::floor` is a library call on baseline x86-64.
+fn floor(x: f64) -> f64 {
+    let t = x as i64 as f64;
+    if t > x { t - 1.0 } else { t }
+}
+
 /// sin and cos of the demand's phase at an instant.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Angle {
@@ -127,7 +134,7 @@ impl Demand {
     /// interval holds the daily trough or peak.
     fn range(&self, t0: SimTime, t1: SimTime, (a0, a1): (Angle, Angle)) -> (f64, f64) {
         let (th0, th1) = (self.theta(t0), self.theta(t1));
-        let holds = |offset: f64| ((th0 - offset) / TAU).floor() != ((th1 - offset) / TAU).floor();
+        let holds = |offset: f64| floor((th0 - offset) / TAU) != floor((th1 - offset) / TAU);
         let (r0, r1) = (
             self.mean * (1.0 + self.amp * a0.cos),
             self.mean * (1.0 + self.amp * a1.cos),
@@ -152,6 +159,13 @@ impl Demand {
         capacity: f64,
     ) -> Load {
         let dt = (t1.0 - t0.0) as f64 / 1000.0;
+        if capacity >= self.peak() {
+            return Load {
+                requests,
+                overload: 0.0,
+                shortfall_s: 0.0,
+            };
+        }
         let (lo, hi) = if self.amp == 0.0 {
             (self.mean, self.mean)
         } else {
@@ -215,7 +229,7 @@ impl Crossing {
             sin_alpha,
         } = *self;
         let lobe = sin_alpha - c * alpha; // half of one period's positive area
-        let k = (theta / TAU).floor();
+        let k = floor(theta / TAU);
         let phi = theta - k * TAU; // sin φ = sin θ
         let partial = if phi <= alpha {
             sin_theta - c * phi
@@ -230,7 +244,7 @@ impl Crossing {
     /// Measure of {u ∈ [0, θ] : cos u > c}.
     fn time_above(&self, theta: f64) -> f64 {
         let alpha = self.alpha;
-        let k = (theta / TAU).floor();
+        let k = floor(theta / TAU);
         let phi = theta - k * TAU;
         k * 2.0 * alpha + phi.min(alpha) + (phi - (TAU - alpha)).max(0.0)
     }

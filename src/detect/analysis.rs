@@ -64,7 +64,7 @@ fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
         return 0;
     }
     if mean >= NORMAL_APPROX {
-        return (mean + mean.sqrt() * standard_normal(rng)).round().max(0.0) as u64;
+        return ((mean + mean.sqrt() * standard_normal(rng)).max(0.0) + 0.5) as u64;
     }
     match Poisson::new(mean) {
         Ok(d) => d.sample(rng) as u64,
@@ -84,7 +84,7 @@ fn binomial<R: Rng + ?Sized>(n: u64, p: f64, rng: &mut R) -> u64 {
     let var = n as f64 * p * (1.0 - p);
     if var >= NORMAL_APPROX / 10.0 {
         let x = n as f64 * p + var.sqrt() * standard_normal(rng);
-        return x.round().clamp(0.0, n as f64) as u64;
+        return ((x.max(0.0) + 0.5) as u64).min(n);
     }
     match Binomial::new(n, p) {
         Ok(d) => d.sample(rng),

@@ -36,7 +36,8 @@ impl Duration {
         } else if ms >= u64::MAX as f64 {
             Duration(u64::MAX)
         } else {
-            Duration(ms.round() as u64)
+            // Half away from zero, as `round`, without its library call.
+            Duration((ms + 0.5) as u64)
         }
     }
 

@@ -20,12 +20,15 @@ impl World<'_> {
     /// Carries out what the controller asked for.
     pub(super) fn carry_out(&mut self, ctx: &mut Context<'_, Ev>) {
         let now = ctx.now();
+        // Two buffers swapped back and forth keep their allocations.
+        let mut batch = std::mem::take(&mut self.spare_actions);
         while !self.actions.is_empty() {
-            let actions = std::mem::take(&mut self.actions);
-            for a in actions {
+            std::mem::swap(&mut batch, &mut self.actions);
+            for a in batch.drain(..) {
                 self.act(a, now, ctx);
             }
         }
+        self.spare_actions = batch;
     }
 
     fn act(&mut self, a: Action, now: SimTime, ctx: &mut Context<'_, Ev>) {

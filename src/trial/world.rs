@@ -102,6 +102,8 @@ pub struct World<'s> {
     /// The healthy latency's p99, for analysis measurements.
     pub(super) p99: crate::detect::P99,
     pub(super) cluster: Cluster,
+    /// The cluster at the start of every trial.
+    initial_cluster: Option<Cluster>,
     pub(super) spec: Specs,
     pub(super) release: ReleaseDraw,
     pub(super) streams: Option<TrialStreams>,
@@ -109,6 +111,7 @@ pub struct World<'s> {
     scratch_ids: Vec<PodId>,
     scratch_placed: Vec<(PodId, SimTime)>,
     pub(super) actions: Vec<Action>,
+    pub(super) spare_actions: Vec<Action>,
     // Accounting, integrated up to `acc_t`.
     pub(super) acc_t: SimTime,
     /// `demand.angle_at(acc_t)`, carried from one interval to the next.
@@ -191,6 +194,7 @@ impl<'s> World<'s> {
             baseline: baseline_ratio(sc),
             p99: crate::detect::P99::of(&sc.service.latency),
             cluster: Cluster::default(),
+            initial_cluster: None,
             spec: [replicas, 0],
             release: ReleaseDraw { defect: None },
             streams: None,
@@ -198,6 +202,7 @@ impl<'s> World<'s> {
             scratch_ids: Vec::new(),
             scratch_placed: Vec::new(),
             actions: Vec::new(),
+            spare_actions: Vec::new(),
             acc_t: SimTime::ZERO,
             acc_angle: Default::default(),
             route: Route::default(),
@@ -269,7 +274,7 @@ impl<'s> World<'s> {
     }
 
     fn reset(&mut self, release: &ReleaseDraw, streams: TrialStreams) {
-        self.cluster.reset(&self.sc.cluster, self.request);
+        self.reset_cluster();
         self.queue.clear();
         self.controller.reset();
         self.release = release.clone();
@@ -325,13 +330,24 @@ impl<'s> World<'s> {
         if let Some(t) = self.trace.as_mut() {
             t.clear();
         }
+        self.route = self.current_route();
+        self.peak_pods = self.cluster.existing();
+        self.last_status = self.status();
+    }
+
+    /// Every trial starts from the same cluster: the old version running on
+    /// the scenario's nodes. It is built once and copied afterwards.
+    fn reset_cluster(&mut self) {
+        if let Some(initial) = &self.initial_cluster {
+            self.cluster.clone_from(initial);
+            return;
+        }
+        self.cluster.reset(&self.sc.cluster, self.request);
         self.start_old_pods();
         if !self.sc.service.image.old_image_cached {
             self.cluster.evict_image(Version::Old);
         }
-        self.route = self.current_route();
-        self.peak_pods = self.cluster.existing();
-        self.last_status = self.status();
+        self.initial_cluster = Some(self.cluster.clone());
     }
 
     /// The old version has been running: its pods start Ready and available.
