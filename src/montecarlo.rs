@@ -50,8 +50,8 @@ pub fn run_trial(
 }
 
 /// The numeric keys of a trial, with the resolution kept for each.
-const METRIC_SCALES: [f64; 13] = [
-    1e3, 1e3, 1e9, 1e6, 1e3, 1e3, 1e3, 1e3, 1e3, 1e6, 1e6, 1e3, 1e3,
+const METRIC_SCALES: [f64; 16] = [
+    1e3, 1e3, 1e9, 1e6, 1e3, 1e3, 1e3, 1e3, 1e3, 1e6, 1e6, 1e3, 1e3, 1e3, 1e3, 1e3,
 ];
 
 /// Statistics of one strategy: over all trials and over bad releases.
@@ -331,6 +331,32 @@ pub struct StrategySummary {
     pub all: indexmap_like::Ordered<Summary>,
     pub given_bad: indexmap_like::Ordered<Summary>,
     pub outcomes: indexmap_like::Ordered<u64>,
+    pub capacity: Capacity,
+}
+
+/// What a strategy asks of the cluster, at the 95th percentile of trials.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Capacity {
+    /// CPU cores requested beyond the steady replicas: the headroom needed.
+    pub cpu_headroom_p95: f64,
+    /// Memory (GiB) requested beyond the steady replicas.
+    pub memory_headroom_gib_p95: f64,
+    /// Nodes the autoscaler had to add.
+    pub nodes_added_p95: f64,
+    /// True when at the 95th percentile no pod had to wait for room.
+    pub fits_p95: bool,
+}
+
+impl Capacity {
+    fn of(all: &indexmap_like::Ordered<Summary>) -> Self {
+        let p95 = |k: &str| all.get(k).and_then(|s| s.p95).unwrap_or(0.0);
+        Capacity {
+            cpu_headroom_p95: p95("extra_cpu_requested"),
+            memory_headroom_gib_p95: p95("extra_memory_requested_gib"),
+            nodes_added_p95: p95("nodes_added"),
+            fits_p95: p95("pods_waited_for_room") == 0.0,
+        }
+    }
 }
 
 /// The whole `summary.json`.
@@ -376,24 +402,28 @@ pub fn summarize_named(
     let strategies = ids
         .iter()
         .zip(stats)
-        .map(|(id, s)| StrategySummary {
-            name: id.name.clone(),
-            kind: id.kind.clone(),
-            all: keys
+        .map(|(id, s)| {
+            let all: indexmap_like::Ordered<Summary> = keys
                 .iter()
                 .zip(&s.all)
                 .map(|(k, st)| (*k, st.summary()))
-                .collect(),
-            given_bad: keys
-                .iter()
-                .zip(&s.given_bad)
-                .map(|(k, st)| (*k, st.summary()))
-                .collect(),
-            outcomes: Outcome::ALL
-                .iter()
-                .zip(s.outcomes)
-                .map(|(o, n)| (o.name(), n))
-                .collect(),
+                .collect();
+            StrategySummary {
+                name: id.name.clone(),
+                kind: id.kind.clone(),
+                capacity: Capacity::of(&all),
+                all,
+                given_bad: keys
+                    .iter()
+                    .zip(&s.given_bad)
+                    .map(|(k, st)| (*k, st.summary()))
+                    .collect(),
+                outcomes: Outcome::ALL
+                    .iter()
+                    .zip(s.outcomes)
+                    .map(|(o, n)| (o.name(), n))
+                    .collect(),
+            }
         })
         .collect();
     RunSummary {

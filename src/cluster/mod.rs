@@ -80,6 +80,8 @@ pub struct Pod {
     pub hung: bool,
     /// Container restarts so far (for the kubelet's back-off).
     pub restarts: u32,
+    /// It found no room at some point and waited Pending.
+    pub waited: bool,
     /// Its start-up draw: image pull, boot (ms).
     pub pull_ms: u64,
     pub boot_ms: u64,
@@ -122,6 +124,8 @@ pub struct Cluster {
     pending: std::collections::VecDeque<PodId>,
     request: Resources,
     counts: [Counts; 2],
+    /// Pods that had to wait for room.
+    waited: u32,
     /// Ids of each version's active (Pending or placed) pods, oldest first.
     active: [Vec<PodId>; 2],
 }
@@ -153,6 +157,23 @@ impl Cluster {
         self.request = request;
         self.counts = [Counts::default(); 2];
         self.active.iter_mut().for_each(Vec::clear);
+        self.waited = 0;
+    }
+
+    /// Pods that had to wait for room.
+    pub fn waited_for_room(&self) -> u32 {
+        self.waited
+    }
+
+    /// Counts the Pending pods that found no room (each once).
+    fn mark_waiting(&mut self) {
+        for &id in &self.pending {
+            let pod = &mut self.pods[id as usize];
+            if pod.phase == Phase::Pending && !pod.waited {
+                pod.waited = true;
+                self.waited += 1;
+            }
+        }
     }
 
     /// Counts of `v`'s pods.
@@ -180,6 +201,7 @@ impl Cluster {
             available: false,
             hung: false,
             restarts: 0,
+            waited: false,
             pull_ms,
             boot_ms,
         });
@@ -197,7 +219,10 @@ impl Cluster {
                 self.pending.pop_front(); // deleted while Pending
                 continue;
             }
-            let Some(node) = self.best_node() else { break };
+            let Some(node) = self.best_node() else {
+                self.mark_waiting();
+                break;
+            };
             self.pending.pop_front();
             let pod = &mut self.pods[id as usize];
             pod.phase = Phase::Placed;

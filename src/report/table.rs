@@ -97,6 +97,19 @@ const ROWS: &[Row] = &[
     ("cost                           mean", |s| {
         num(s.all.get("cost").and_then(|m| m.mean), 3)
     }),
+    ("CPU / memory headroom needed   p95", |s| {
+        format!(
+            "{:.1} / {:.1} GiB",
+            s.capacity.cpu_headroom_p95, s.capacity.memory_headroom_gib_p95
+        )
+    }),
+    ("fits the cluster / nodes added p95", |s| {
+        format!(
+            "{} / {:.0}",
+            if s.capacity.fits_p95 { "yes" } else { "no" },
+            s.capacity.nodes_added_p95
+        )
+    }),
     ("succeeded / rolled back", |s| {
         format!(
             "{} / {}",

@@ -73,6 +73,13 @@ pub struct TrialResult {
     pub capacity_shortfall_s: f64,
     /// Nodes the cluster autoscaler added for the rollout.
     pub nodes_added: f64,
+    /// CPU (cores) requested at the peak above the steady replicas: the
+    /// headroom the strategy needs.
+    pub extra_cpu_requested: f64,
+    /// Memory (GiB) requested at the peak above the steady replicas.
+    pub extra_memory_requested_gib: f64,
+    /// Pods that found no room when created and waited Pending (0: it fit).
+    pub pods_waited_for_room: f64,
     pub outcome: Outcome,
     /// Whether the release was bad.
     pub bad: bool,
@@ -82,7 +89,7 @@ pub struct TrialResult {
 }
 
 /// The numeric keys of a trial, in report order.
-pub const METRIC_NAMES: [&str; 13] = [
+pub const METRIC_NAMES: [&str; 16] = [
     "failed_requests",
     "affected_users",
     "error_budget_burn",
@@ -96,11 +103,14 @@ pub const METRIC_NAMES: [&str; 13] = [
     "cost",
     "capacity_shortfall_s",
     "nodes_added",
+    "extra_cpu_requested",
+    "extra_memory_requested_gib",
+    "pods_waited_for_room",
 ];
 
 impl TrialResult {
     /// The values of [`METRIC_NAMES`], in that order.
-    pub fn metrics(&self) -> [Option<f64>; 13] {
+    pub fn metrics(&self) -> [Option<f64>; 16] {
         [
             Some(self.failed_requests),
             Some(self.affected_users),
@@ -115,6 +125,9 @@ impl TrialResult {
             Some(self.cost),
             Some(self.capacity_shortfall_s),
             Some(self.nodes_added),
+            Some(self.extra_cpu_requested),
+            Some(self.extra_memory_requested_gib),
+            Some(self.pods_waited_for_room),
         ]
     }
 }

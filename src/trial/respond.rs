@@ -665,6 +665,7 @@ impl World<'_> {
         let pod_hour = pod.cpu_millis as f64 / 1000.0 * sc.cluster.pricing.cpu_hour
             + pod.memory_bytes as f64 / (1u64 << 30) as f64 * sc.cluster.pricing.memory_gib_hour;
         let budget = (1.0 - sc.slo.availability) * sc.traffic.rps * sc.slo.window.as_secs_f64();
+        let extra_peak = self.peak_pods.saturating_sub(self.replicas);
         // Added nodes are paid for until the autoscaler removes them, ten
         // minutes after they are no longer needed (its default
         // scale-down-unneeded-time).
@@ -696,6 +697,10 @@ impl World<'_> {
             cost: extra_pod_hours * pod_hour + node_hours * node_hour,
             capacity_shortfall_s: self.shortfall_s,
             nodes_added: f64::from(self.nodes_added),
+            extra_cpu_requested: f64::from(extra_peak) * pod.cpu_millis as f64 / 1000.0,
+            extra_memory_requested_gib: f64::from(extra_peak) * pod.memory_bytes as f64
+                / (1u64 << 30) as f64,
+            pods_waited_for_room: f64::from(self.cluster.waited_for_room()),
             outcome: self.outcome(),
             bad,
             requests: self.requests,

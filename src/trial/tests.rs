@@ -453,6 +453,10 @@ fn blue_green_without_room_for_green_stalls() {
     let r = run(&sc, 0);
     assert_eq!(r.outcome, Outcome::Stalled);
     assert_eq!(r.peak_bad_traffic_share, 0.0);
+    assert_eq!(
+        r.pods_waited_for_room, 5.0,
+        "five green pods never found room"
+    );
 }
 
 #[test]
@@ -846,6 +850,13 @@ fn the_autoscaler_adds_room_for_green_after_its_provisioning_time() {
     let r = run(&sc, 0);
     assert_eq!(r.outcome, Outcome::Succeeded);
     assert_eq!(r.nodes_added, 1.0);
+    assert_eq!(r.pods_waited_for_room, 5.0);
+    assert_eq!(
+        r.extra_cpu_requested,
+        10.0 * 0.5,
+        "a second stack of 10 pods at 500m"
+    );
+    assert_eq!(r.extra_memory_requested_gib, 10.0);
     assert_eq!(r.deploy_duration_s, Some(180.0));
     // The node is paid from 120 s to 10 minutes after the rollout: 660 s.
     let node_hour = 7.5 * 0.0316 + 32.0 * 0.00424;

@@ -16,7 +16,7 @@ const CHECKOUT: &str = "scenarios/checkout-api.yaml";
 const BAD: &str = "tests/data/bad";
 
 /// The numeric keys of DESIGN §3, in order.
-const METRICS: [&str; 13] = [
+const METRICS: [&str; 16] = [
     "failed_requests",
     "affected_users",
     "error_budget_burn",
@@ -30,6 +30,9 @@ const METRICS: [&str; 13] = [
     "cost",
     "capacity_shortfall_s",
     "nodes_added",
+    "extra_cpu_requested",
+    "extra_memory_requested_gib",
+    "pods_waited_for_room",
 ];
 const OUTCOMES: [&str; 6] = [
     "succeeded",
