@@ -176,6 +176,11 @@ impl Cluster {
         }
     }
 
+    /// Counts of both versions, indexed by [`Version::idx`].
+    pub fn all_counts(&self) -> &[Counts; 2] {
+        &self.counts
+    }
+
     /// Counts of `v`'s pods.
     pub fn counts(&self, v: Version) -> &Counts {
         &self.counts[v.idx()]

@@ -260,7 +260,7 @@ impl CanaryCtl {
             );
             let mut back = Rolling::new(fence);
             back.target = Version::Old;
-            return back.sync(self.replicas, cx.spec, &cx.counts);
+            return back.sync(self.replicas, cx.spec, cx.counts);
         }
         if !self.aborted {
             self.advance(cx);

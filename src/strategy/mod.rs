@@ -75,7 +75,7 @@ pub enum Check {
 pub struct Cx<'a> {
     pub now: SimTime,
     pub replicas: u32,
-    pub counts: [Counts; 2],
+    pub counts: &'a [Counts; 2],
     pub spec: &'a mut Specs,
     pub out: &'a mut Vec<Action>,
     /// The release is bad (only smoke tests, which look inside, may read it).
@@ -175,8 +175,8 @@ impl Controller {
     /// watch on its ReplicaSets makes it do.
     pub fn sync(&mut self, cx: &mut Cx<'_>) -> bool {
         match self {
-            Controller::Recreate(c) => c.sync(cx.replicas, cx.spec, &cx.counts),
-            Controller::Rolling(c) => c.sync(cx.replicas, cx.spec, &cx.counts),
+            Controller::Recreate(c) => c.sync(cx.replicas, cx.spec, cx.counts),
+            Controller::Rolling(c) => c.sync(cx.replicas, cx.spec, cx.counts),
             Controller::BlueGreen(c) => c.sync(cx),
             Controller::Canary(c) => c.sync(cx),
         }

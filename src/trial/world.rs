@@ -383,7 +383,6 @@ impl<'s> World<'s> {
         now: SimTime,
         f: impl FnOnce(&mut Controller, &mut Cx<'_>) -> R,
     ) -> R {
-        let counts = self.counts();
         let (bad, crash) = match &self.release.defect {
             Some(d) => (true, d.crash_on_start),
             None => (false, false),
@@ -395,7 +394,7 @@ impl<'s> World<'s> {
         let mut cx = Cx {
             now,
             replicas: self.replicas,
-            counts,
+            counts: self.cluster.all_counts(),
             spec: &mut self.spec,
             out: &mut self.actions,
             bad,
