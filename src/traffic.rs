@@ -41,6 +41,25 @@ pub struct Angle {
     pub cos: f64,
 }
 
+impl Angle {
+    /// The angle `d` radians on, by the addition formulas with sin d and
+    /// cos d from their Taylor series — for the small steps between events
+    /// (under 0.01 rad, 2 minutes of a day) the series' error is below
+    /// 10⁻¹⁷, far under the f64 rounding; `None` for larger steps.
+    fn advance(self, d: f64) -> Option<Angle> {
+        if d.abs() >= 0.01 {
+            return None;
+        }
+        let d2 = d * d;
+        let sin_d = d * (1.0 - d2 / 6.0 * (1.0 - d2 / 20.0));
+        let cos_d = 1.0 - d2 / 2.0 * (1.0 - d2 / 12.0 * (1.0 - d2 / 30.0));
+        Some(Angle {
+            sin: self.sin * cos_d + self.cos * sin_d,
+            cos: self.cos * cos_d - self.sin * sin_d,
+        })
+    }
+}
+
 /// Totals over one interval for one capacity level.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Load {
@@ -118,8 +137,8 @@ impl Demand {
         if self.amp == 0.0 {
             return (self.mean * dt, a0);
         }
-        let a1 = self.angle_at(t1);
         let w = TAU / DAY_S;
+        let a1 = a0.advance(w * dt).unwrap_or_else(|| self.angle_at(t1));
         (self.mean * (dt + self.amp / w * (a1.sin - a0.sin)), a1)
     }
 
@@ -395,6 +414,24 @@ mod tests {
                 "shortfall {t0}-{t1} {cap}"
             );
         }
+    }
+
+    #[test]
+    fn small_steps_track_the_exact_angle() {
+        // 10,000 steps of 0.7 s along a diurnal curve stay within 1e-12.
+        let d = diurnal(1000.0, 3.0, 10, 14);
+        let mut a = d.angle_at(SimTime(0));
+        let mut t = SimTime(0);
+        for _ in 0..10_000 {
+            let t1 = SimTime(t.0 + 700);
+            a = d.requests_from(t, a, t1).1;
+            t = t1;
+        }
+        let exact = d.angle_at(t);
+        assert!(
+            (a.sin - exact.sin).abs() < 1e-12 && (a.cos - exact.cos).abs() < 1e-12,
+            "{a:?} vs {exact:?}"
+        );
     }
 
     #[test]
