@@ -252,23 +252,18 @@ pub fn merge(opts: &MergeOptions, stdout: &mut dyn Write) -> Result<(), Error> {
 /// Options of `deploysim sweep`.
 #[derive(Clone, Debug, Default)]
 pub struct SweepOptions {
-    pub scenario: PathBuf,
     /// `KEY=V1,V2,...`, as given.
     pub sets: Vec<String>,
-    pub runs: Option<u64>,
-    pub seed: Option<u64>,
-    pub threads: Option<usize>,
-    pub strategies: Vec<String>,
-    pub format: Format,
-    pub out: Option<PathBuf>,
-    pub shard: Option<Shard>,
+    /// Everything else is as for `run`, applied at every point.
+    pub run: RunOptions,
 }
 
 /// `deploysim sweep`: a normal run at every point of a grid of scenario
 /// values, every point checked before any runs.
-pub fn sweep(opts: &SweepOptions, stdout: &mut dyn Write) -> Result<(), Error> {
+pub fn sweep(sweep_opts: &SweepOptions, stdout: &mut dyn Write) -> Result<(), Error> {
+    let opts = &sweep_opts.run;
     check_shard_args(opts.shard, opts.out.as_deref(), opts.format)?;
-    let sets = opts
+    let sets = sweep_opts
         .sets
         .iter()
         .map(|s| sweep::parse_set(s))
@@ -278,13 +273,7 @@ pub fn sweep(opts: &SweepOptions, stdout: &mut dyn Write) -> Result<(), Error> {
     let text = std::fs::read_to_string(&opts.scenario)
         .map_err(|e| Error::Usage(format!("{file}: cannot read the file: {e}")))?;
     let grid = sweep::grid(&text, &file, &sets)?;
-    let run_opts = RunOptions {
-        runs: opts.runs,
-        seed: opts.seed,
-        strategies: opts.strategies.clone(),
-        ..RunOptions::default()
-    };
-    let plan = plan(&base, &run_opts)?;
+    let plan = plan(&base, opts)?;
     check_same_strategies(&base, &grid, &plan)?;
     let pool = thread_pool(opts.threads)?;
     let shard = opts.shard.unwrap_or(Shard::WHOLE);

@@ -157,17 +157,9 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<(), Error> {
             commands::merge(&opts, out)
         }
         Command::Sweep { sets, run } => {
-            let r = run.into_options()?;
             let opts = SweepOptions {
-                scenario: r.scenario,
                 sets,
-                runs: r.runs,
-                seed: r.seed,
-                threads: r.threads,
-                strategies: r.strategies,
-                format: r.format,
-                out: r.out,
-                shard: r.shard,
+                run: run.into_options()?,
             };
             commands::sweep(&opts, out)
         }
