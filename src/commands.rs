@@ -54,10 +54,15 @@ pub fn run(opts: &RunOptions, stdout: &mut dyn Write) -> Result<(), Error> {
     let pool = thread_pool(opts.threads)?;
     let mut out = opts.out.as_deref().map(OutputDir::new).transpose()?;
     let shard = opts.shard.unwrap_or(Shard::WHOLE);
+    let bar = progress_bar(shard.trials(plan.runs) * plan.strategies.len() as u64);
+    let tick = |n: u64| bar.inc(n);
     let stats = pool.install(|| match out.as_mut() {
-        Some(dir) => run_with_trials(&sc, &plan, shard, dir),
-        None => Ok(montecarlo::run(&sc, &plan, None)),
+        Some(dir) => run_with_trials(&sc, &plan, shard, dir, &tick),
+        None => Ok(montecarlo::run_shard_with_progress(
+            &sc, &plan, shard, None, &tick,
+        )),
     })?;
+    bar.finish_and_clear();
     if let Some(shard) = opts.shard
         && let Some(dir) = out.take()
     {
@@ -69,6 +74,23 @@ pub fn run(opts: &RunOptions, stdout: &mut dyn Write) -> Result<(), Error> {
         dir.commit()?;
     }
     print_summary(&summary, opts.format, stdout)
+}
+
+/// Trials (× strategies) below which a run is too short for a progress bar.
+const PROGRESS_FROM: u64 = 50_000;
+
+/// A progress bar on stderr — only on a terminal, and only for runs long
+/// enough to want one; hidden otherwise.
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if total < PROGRESS_FROM || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} trials, {eta} left")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
 }
 
 /// `--shard` writes partial results: it needs `--out`, and prints no summary.
@@ -180,6 +202,7 @@ fn run_with_trials(
     plan: &Plan,
     shard: Shard,
     dir: &mut OutputDir,
+    progress: montecarlo::Progress<'_>,
 ) -> Result<Vec<montecarlo::StrategyStats>, Error> {
     let (tmp, file) = dir.add_streamed("trials.csv")?;
     let io = |e: csv::Error| Error::Write {
@@ -188,7 +211,7 @@ fn run_with_trials(
     };
     let mut writer = report::csv::TrialsWriter::new(file).map_err(io)?;
     let mut failure = None;
-    let stats = montecarlo::run_shard(
+    let stats = montecarlo::run_shard_with_progress(
         sc,
         plan,
         shard,
@@ -197,6 +220,7 @@ fn run_with_trials(
                 failure = writer.write(sc, rows).err();
             }
         }),
+        progress,
     );
     if let Some(e) = failure {
         return Err(io(e));
@@ -277,12 +301,16 @@ pub fn sweep(sweep_opts: &SweepOptions, stdout: &mut dyn Write) -> Result<(), Er
     check_same_strategies(&base, &grid, &plan)?;
     let pool = thread_pool(opts.threads)?;
     let shard = opts.shard.unwrap_or(Shard::WHOLE);
+    let per_point = shard.trials(plan.runs) * plan.strategies.len() as u64;
+    let bar = progress_bar(per_point * grid.points.len() as u64);
+    let tick = |n: u64| bar.inc(n);
     let stats: Vec<Vec<StrategyStats>> = pool.install(|| {
         grid.points
             .iter()
-            .map(|p| montecarlo::run_shard(&p.scenario, &plan, shard, None))
+            .map(|p| montecarlo::run_shard_with_progress(&p.scenario, &plan, shard, None, &tick))
             .collect()
     });
+    bar.finish_and_clear();
     let mut out = opts.out.as_deref().map(OutputDir::new).transpose()?;
     if let Some(shard) = opts.shard
         && let Some(dir) = out.take()

@@ -196,7 +196,22 @@ pub fn run_shard(
     sc: &Scenario,
     plan: &Plan,
     shard: Shard,
+    rows: Option<RowSink<'_>>,
+) -> Vec<StrategyStats> {
+    run_shard_with_progress(sc, plan, shard, rows, &|_| {})
+}
+
+/// Called from worker threads with the number of trials (× strategies)
+/// just finished, for a progress bar.
+pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+
+/// [`run_shard`], reporting progress chunk by chunk.
+pub fn run_shard_with_progress(
+    sc: &Scenario,
+    plan: &Plan,
+    shard: Shard,
     mut rows: Option<RowSink<'_>>,
+    progress: Progress<'_>,
 ) -> Vec<StrategyStats> {
     // Chunks are over the shard's own trials, numbered j = 0, 1, ...
     let chunks = shard.trials(plan.runs).div_ceil(CHUNK);
@@ -206,7 +221,7 @@ pub fn run_shard(
     let mut first = 0;
     while first < chunks {
         let last = (first + batch).min(chunks);
-        let (stats, chunk_rows) = run_batch(sc, plan, shard, first..last, rows.is_some());
+        let (stats, chunk_rows) = run_batch(sc, plan, shard, first..last, rows.is_some(), progress);
         merge_into(&mut total, &stats);
         if let Some(sink) = rows.as_mut() {
             for r in &chunk_rows {
@@ -254,6 +269,7 @@ fn run_batch(
     shard: Shard,
     chunks: std::ops::Range<u64>,
     want_rows: bool,
+    progress: Progress<'_>,
 ) -> (Vec<StrategyStats>, Vec<Vec<TrialRow>>) {
     let idle: Mutex<Vec<Worker<'_>>> = Mutex::new(Vec::new());
     let lock = || idle.lock().unwrap_or_else(PoisonError::into_inner);
@@ -275,6 +291,8 @@ fn run_batch(
                 want_rows,
             };
             let rows = run_chunk(sc, plan, &mut w.worlds, &mut w.stats, job);
+            let done = ((index + 1) * CHUNK).min(shard.trials(plan.runs)) - index * CHUNK;
+            progress(done * w.worlds.len() as u64);
             lock().push(w);
             rows
         })
