@@ -324,21 +324,7 @@ fn sticky_sessions_confine_a_canary_to_its_cohort() {
     // interval: 6,000 failed requests either way. Per-request routing
     // spreads them over all 10,000 users (hazard 0.6 each); sticky routing
     // keeps them on the 1,000 users of the canary's cohort (hazard 6).
-    let steps = vec![
-        CanaryStep::SetWeight(10),
-        CanaryStep::Pause(Some(Duration::from_secs(3600))),
-    ];
-    let bg = BackgroundAnalysis {
-        starting_step: 1,
-        analysis: analysis(600),
-    };
-    let mut sc = with_strategy(StrategyKind::Canary(canary(steps, Some(bg))));
-    bad(
-        &mut sc,
-        DefectKind::ErrorRate {
-            error_rate: Dist::Fixed(1.0),
-        },
-    );
+    let mut sc = broken_routed_canary(3600, 600);
     let spread = run(&sc, 0);
     sc.traffic.sticky_sessions = true;
     let sticky = run(&sc, 0);
@@ -511,18 +497,16 @@ fn smoke_tests_catch_a_defect_before_users_see_it() {
     );
 }
 
-#[test]
-fn routed_canary_with_a_broken_release_fails_its_share_for_one_interval() {
-    // 10% canary (1 pod, ready at 30 s), every request to it failing; the
-    // analysis starts once the weight is set and measures every 60 s with
-    // failureLimit 0: 0.1 × rps × 60 s fail, then all traffic goes back.
+/// A routed canary at 10% (one pod of ten) for `pause_s`, measured every
+/// `interval_s` once the weight is set, on a release failing every request.
+fn broken_routed_canary(pause_s: u64, interval_s: u64) -> Scenario {
     let steps = vec![
         CanaryStep::SetWeight(10),
-        CanaryStep::Pause(Some(Duration::from_secs(600))),
+        CanaryStep::Pause(Some(Duration::from_secs(pause_s))),
     ];
     let bg = BackgroundAnalysis {
         starting_step: 1,
-        analysis: analysis(60),
+        analysis: analysis(interval_s),
     };
     let mut sc = with_strategy(StrategyKind::Canary(canary(steps, Some(bg))));
     bad(
@@ -531,6 +515,15 @@ fn routed_canary_with_a_broken_release_fails_its_share_for_one_interval() {
             error_rate: Dist::Fixed(1.0),
         },
     );
+    sc
+}
+
+#[test]
+fn routed_canary_with_a_broken_release_fails_its_share_for_one_interval() {
+    // 10% canary (1 pod, ready at 30 s), every request to it failing; the
+    // analysis starts once the weight is set and measures every 60 s with
+    // failureLimit 0: 0.1 × rps × 60 s fail, then all traffic goes back.
+    let sc = broken_routed_canary(600, 60);
     let r = run(&sc, 0);
     assert!(
         (r.failed_requests - 0.1 * 100.0 * 60.0).abs() < 1e-6,
