@@ -198,6 +198,7 @@ impl World<'_> {
             }
             if self.visible_share(&r) > 0.0 && self.visible_at.is_none() {
                 self.visible_at = Some(now);
+                self.note("defect_visible", "users start to meet the defect".into());
             }
             self.schedule_report(now, ctx);
         }
