@@ -26,6 +26,51 @@ pub struct Scenario {
     pub schema_change: Option<SchemaChange>,
     pub strategies: Vec<Strategy>,
     pub monte_carlo: MonteCarlo,
+    /// What the team tolerates and has, for `deploysim recommend` (`None`:
+    /// no `constraints` section). The simulation never reads it.
+    pub constraints: Option<Constraints>,
+}
+
+/// The `constraints` section: the limits a strategy must keep and what the
+/// team has, checked by `deploysim recommend` against the measured figures.
+///
+/// Every limit is optional (`None`: no limit). Blast radius and recovery are
+/// read over the trials whose release was bad (`given_bad`) at the 95th
+/// percentile; resources over all trials (`all`) at the 95th percentile:
+///
+/// | limit | compared with |
+/// |---|---|
+/// | `max_failed_requests` | `given_bad.failed_requests.p95` |
+/// | `max_affected_users` | `given_bad.affected_users.p95` |
+/// | `max_error_budget_burn` | `given_bad.error_budget_burn.p95` |
+/// | `max_time_to_recover` | `given_bad.time_to_recover_s.p95` |
+/// | `max_extra_pod_hours` | `all.extra_pod_hours.p95` |
+/// | `max_cost` | `all.cost.p95` |
+/// | `fit_cluster` | `capacity.fits_p95` |
+///
+/// A measured value equal to its limit meets it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Constraints {
+    /// Failed requests one bad release may cost (≥ 0).
+    pub max_failed_requests: Option<f64>,
+    /// Distinct users one bad release may hurt (≥ 0).
+    pub max_affected_users: Option<f64>,
+    /// Share of the SLO window's error budget one bad release may burn, as a
+    /// fraction (≥ 0; above 1 is more than the whole budget).
+    pub max_error_budget_burn: Option<f64>,
+    /// Defect onset → recovery.
+    pub max_time_to_recover: Option<Duration>,
+    /// Pod-hours above the steady replicas one rollout may take (≥ 0).
+    pub max_extra_pod_hours: Option<f64>,
+    /// What one rollout's extra resources may cost, in the pricing's currency (≥ 0).
+    pub max_cost: Option<f64>,
+    /// The team has a traffic router (a mesh or ingress that splits by
+    /// weight); `None`: not said, not checked.
+    pub traffic_router: Option<bool>,
+    /// The team has metrics to drive analysis (default: `observability.metrics`).
+    pub metrics: bool,
+    /// The rollout must fit the cluster without any pod waiting for room.
+    pub fit_cluster: bool,
 }
 
 /// A database schema change shipped with the release (DESIGN §4). Both

@@ -35,6 +35,7 @@ pub struct RawScenario {
     pub strategies: S<Vec<S<RawStrategy>>>,
     #[serde(default)]
     pub monte_carlo: RawMonteCarlo,
+    pub constraints: Option<RawConstraints>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -400,6 +401,21 @@ pub struct RawMonteCarlo {
     pub runs: Opt<u64>,
     pub seed: Option<u64>,
     pub horizon: Opt<Scalar>,
+}
+
+/// `constraints`: the limits `deploysim recommend` checks, all optional.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawConstraints {
+    pub max_failed_requests: Opt<f64>,
+    pub max_affected_users: Opt<f64>,
+    pub max_error_budget_burn: Opt<Scalar>,
+    pub max_time_to_recover: Opt<Scalar>,
+    pub max_extra_pod_hours: Opt<f64>,
+    pub max_cost: Opt<f64>,
+    pub traffic_router: Option<bool>,
+    pub metrics: Option<bool>,
+    pub fit_cluster: Option<bool>,
 }
 
 /// A scalar whose unit `validate` interprets: a number (`0.02`, `90`) or a

@@ -38,6 +38,12 @@ pub fn render(s: &Scenario) -> String {
             .as_ref()
             .map(|c| ("schemaChange", schema_change(c))),
     );
+    // No constraints section is no block: `recommend` then has no limits.
+    root.extend(
+        s.constraints
+            .as_ref()
+            .map(|c| ("constraints", constraints(c))),
+    );
     root.extend([
         (
             "strategies",
@@ -269,6 +275,35 @@ fn schema_change(c: &SchemaChange) -> Y {
     if c.kind == SchemaKind::ExpandContract {
         entries.push(("contractDelay", duration(c.contract_delay)));
     }
+    Y::Map(entries)
+}
+
+/// The limits that are set, then what the team has.
+fn constraints(c: &Constraints) -> Y {
+    let mut entries = Vec::new();
+    entries.extend(
+        c.max_failed_requests
+            .map(|n| ("maxFailedRequests", float(n))),
+    );
+    entries.extend(c.max_affected_users.map(|n| ("maxAffectedUsers", float(n))));
+    entries.extend(
+        c.max_error_budget_burn
+            .map(|f| ("maxErrorBudgetBurn", pct(f))),
+    );
+    entries.extend(
+        c.max_time_to_recover
+            .map(|d| ("maxTimeToRecover", duration(d))),
+    );
+    entries.extend(
+        c.max_extra_pod_hours
+            .map(|n| ("maxExtraPodHours", float(n))),
+    );
+    entries.extend(c.max_cost.map(|n| ("maxCost", float(n))));
+    entries.extend(c.traffic_router.map(|r| ("trafficRouter", num(r))));
+    entries.extend([
+        ("metrics", num(c.metrics)),
+        ("fitCluster", num(c.fit_cluster)),
+    ]);
     Y::Map(entries)
 }
 
@@ -617,6 +652,28 @@ strategies:
         assert!(breaking.contains(line), "{breaking}");
         let expand = with("{ kind: expandContract }");
         assert!(expand.contains("\n  contractDelay: 24h\n"), "{expand}");
+    }
+
+    #[test]
+    fn constraints_block_only_when_present_and_round_trips() {
+        let none = parse(&format!("name: x\n{MINIMAL}"), "t.yaml").expect("parses");
+        assert_eq!(none.constraints, None);
+        assert!(!render(&none).contains("constraints"));
+        let text = format!(
+            "name: x\nconstraints: {{ maxFailedRequests: 5000, maxErrorBudgetBurn: 250%, \
+             maxTimeToRecover: 15m, trafficRouter: false }}\n{MINIMAL}"
+        );
+        let s = parse(&text, "t.yaml").expect("parses");
+        let shown = render(&s);
+        let block = "\nconstraints:\n  maxFailedRequests: 5000\n  maxErrorBudgetBurn: 250%\n  \
+                     maxTimeToRecover: 15m\n  trafficRouter: false\n  metrics: true\n  \
+                     fitCluster: false\nstrategies:";
+        assert!(shown.contains(block), "no {block:?} in\n{shown}");
+        assert_eq!(parse(&shown, "r.yaml"), Ok(s), "{shown}");
+        // `metrics` follows observability unless the constraints say otherwise.
+        let blind = "name: x\nobservability: { metrics: false }\nconstraints: {}\n";
+        let s = parse(&format!("{blind}{MINIMAL}"), "t.yaml").expect("parses");
+        assert_eq!(s.constraints.map(|c| c.metrics), Some(false));
     }
 
     #[test]

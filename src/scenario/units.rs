@@ -81,6 +81,22 @@ pub fn fraction(v: &Scalar) -> Result<f64, String> {
     })
 }
 
+/// A share that may exceed the whole, as a fraction: `25%`, `250%`, or a
+/// bare fraction `0.25` (an error-budget burn can be several budgets).
+pub fn share(v: &Scalar) -> Result<f64, String> {
+    match v {
+        Scalar::Num(x) => Some(*x),
+        Scalar::Str(s) => s.strip_suffix('%').and_then(|n| shifted(n, -2)),
+    }
+    .filter(|f| f.is_finite() && *f >= 0.0)
+    .ok_or_else(|| {
+        expected(
+            r#"a percent of at least 0% like "25%" or "250%" (or a fraction like 0.25)"#,
+            v,
+        )
+    })
+}
+
 /// CPU in millicores: `500m`, `2`, `0.5` (Kubernetes refuses finer than 1m).
 pub fn cpu_millis(v: &Scalar) -> Result<u64, String> {
     match v {
@@ -327,6 +343,14 @@ mod tests {
         for bad in ["150%", "-5%", "25", "%", "abc%", "2 %", "1e1%", "nan%"] {
             assert!(fraction(&s(bad)).is_err(), "{bad}");
         }
+        assert_eq!(share(&s("250%")), Ok(2.5));
+        assert_eq!(share(&s("0.5%")), Ok(0.005));
+        assert_eq!(share(&Scalar::Num(3.0)), Ok(3.0));
+        for bad in ["-5%", "25", "abc%"] {
+            assert!(share(&s(bad)).is_err(), "{bad}");
+        }
+        assert!(share(&Scalar::Num(-0.1)).is_err());
+        assert!(share(&Scalar::Num(f64::NAN)).is_err());
         let err = fraction(&Scalar::Num(40.0)).unwrap_err();
         assert!(err.contains("0.25") && err.ends_with("found 40"), "{err}");
     }
@@ -374,6 +398,9 @@ mod tests {
     fn formats_read_back_exactly() {
         for f in [0.25, 0.001, 0.999, 1.0, 0.0, 0.0316, 1e-9, 0.1 + 0.2] {
             assert_eq!(fraction(&s(&format_percent(f))), Ok(f), "{f}");
+        }
+        for f in [2.5, 1.2345, 40.0] {
+            assert_eq!(share(&s(&format_percent(f))), Ok(f), "{f}");
         }
         assert_eq!(format_percent(0.001), "0.1%");
         assert_eq!(format_percent(0.25), "25%");

@@ -93,6 +93,11 @@ pub fn scenario(raw: &RawScenario, file: &str) -> Res<Scenario> {
         .map(|c| schema_change(&at.key("schemaChange"), c))
         .transpose()?
         .flatten();
+    let constraints = raw
+        .constraints
+        .as_ref()
+        .map(|c| constraints(&at.key("constraints"), c, &observability))
+        .transpose()?;
     let cx = Context {
         replicas: service.replicas,
         analysis: &observability.analysis,
@@ -116,6 +121,7 @@ pub fn scenario(raw: &RawScenario, file: &str) -> Res<Scenario> {
         schema_change,
         strategies,
         monte_carlo: monte_carlo(&at.key("monteCarlo"), &raw.monte_carlo)?,
+        constraints,
     })
 }
 
@@ -493,6 +499,27 @@ fn observability(at: &At, raw: &RawObservability) -> Res<Observability> {
             Some(a) => analysis(&at.key("analysis"), a, &def::analysis(), None)?,
             None => def::analysis(),
         },
+    })
+}
+
+/// `constraints`: limits are optional and never negative; `metrics`
+/// defaults to what `observability` says.
+fn constraints(at: &At, raw: &RawConstraints, obs: &Observability) -> Res<Constraints> {
+    let count = |key: &str, v: &Opt<f64>| at.key(key).some(v, num_min(0.0));
+    Ok(Constraints {
+        max_failed_requests: count("maxFailedRequests", &raw.max_failed_requests)?,
+        max_affected_users: count("maxAffectedUsers", &raw.max_affected_users)?,
+        max_error_budget_burn: at
+            .key("maxErrorBudgetBurn")
+            .some(&raw.max_error_budget_burn, units::share)?,
+        max_time_to_recover: at
+            .key("maxTimeToRecover")
+            .some(&raw.max_time_to_recover, positive_duration)?,
+        max_extra_pod_hours: count("maxExtraPodHours", &raw.max_extra_pod_hours)?,
+        max_cost: count("maxCost", &raw.max_cost)?,
+        traffic_router: raw.traffic_router,
+        metrics: raw.metrics.unwrap_or(obs.metrics),
+        fit_cluster: raw.fit_cluster.unwrap_or(false),
     })
 }
 
