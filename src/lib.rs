@@ -8,6 +8,7 @@ pub mod commands;
 pub mod detect;
 pub mod error;
 pub mod montecarlo;
+pub mod recommend;
 pub mod report;
 pub mod scenario;
 pub mod shard;
