@@ -522,3 +522,47 @@ fn first_bad(sc: &Scenario, seed: u64, from: u64) -> Result<u64, Error> {
             ))
         })
 }
+
+/// Options of `deploysim recommend`.
+#[derive(Clone, Debug, Default)]
+pub struct RecommendOptions {
+    pub scenario: PathBuf,
+    /// Trials per strategy (default: the scenario's `monteCarlo.runs`).
+    pub runs: Option<u64>,
+    /// Master seed (default: the scenario's `monteCarlo.seed`).
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores); results do not depend on it.
+    pub threads: Option<usize>,
+    /// Print the recommendation as JSON instead of text.
+    pub json: bool,
+}
+
+/// `deploysim recommend`: runs every strategy as `run` does, then checks
+/// each against the scenario's `constraints` and names the best fit.
+pub fn recommend(opts: &RecommendOptions, stdout: &mut dyn Write) -> Result<(), Error> {
+    let sc = scenario::load(&opts.scenario)?;
+    let run = RunOptions {
+        scenario: opts.scenario.clone(),
+        runs: opts.runs,
+        seed: opts.seed,
+        threads: opts.threads,
+        ..RunOptions::default()
+    };
+    let plan = plan(&sc, &run)?;
+    let pool = thread_pool(opts.threads)?;
+    let bar = progress_bar(plan.runs * plan.strategies.len() as u64);
+    let tick = |n: u64| bar.inc(n);
+    let stats =
+        pool.install(|| montecarlo::run_shard_with_progress(&sc, &plan, Shard::WHOLE, None, &tick));
+    bar.finish_and_clear();
+    let summary = montecarlo::summarize(&sc, &plan, &stats);
+    let rec = crate::recommend::recommend(&sc, &summary);
+    let text = if opts.json {
+        let mut s = serde_json::to_string_pretty(&rec).map_err(anyhow::Error::from)?;
+        s.push('\n');
+        s
+    } else {
+        crate::recommend::render(&rec)
+    };
+    stdout.write_all(text.as_bytes()).map_err(Error::Stdout)
+}

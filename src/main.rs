@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use deploysim::Error;
-use deploysim::commands::{self, Format, MergeOptions, RunOptions, SweepOptions, TraceOptions};
+use deploysim::commands::{
+    self, Format, MergeOptions, RecommendOptions, RunOptions, SweepOptions, TraceOptions,
+};
 use deploysim::montecarlo::Shard;
 
 #[derive(Parser)]
@@ -65,6 +67,22 @@ enum Command {
     },
     /// Parse and check a scenario; print it with every default filled in.
     Validate { scenario: PathBuf },
+    /// Run every strategy, then check each against the scenario's
+    /// `constraints` and name the one that fits best.
+    Recommend {
+        scenario: PathBuf,
+        /// Trials per strategy (default: the scenario's monteCarlo.runs).
+        #[arg(long)]
+        runs: Option<u64>,
+        /// Master seed (default: the scenario's monteCarlo.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
+        format: TraceFormat,
+    },
 }
 
 /// What `run` and `sweep` share.
@@ -118,6 +136,7 @@ enum FormatArg {
     Csv,
 }
 
+/// The output of `trace` and `recommend`.
 #[derive(Clone, Copy, ValueEnum)]
 enum TraceFormat {
     Text,
@@ -183,6 +202,22 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<(), Error> {
             commands::trace(&opts, out)
         }
         Command::Validate { scenario } => commands::validate(&scenario, out),
+        Command::Recommend {
+            scenario,
+            runs,
+            seed,
+            threads,
+            format,
+        } => {
+            let opts = RecommendOptions {
+                scenario,
+                runs,
+                seed,
+                threads,
+                json: matches!(format, TraceFormat::Json),
+            };
+            commands::recommend(&opts, out)
+        }
     }
 }
 

@@ -4,6 +4,7 @@ mod common;
 mod k8s_arithmetic;
 mod patterns;
 mod properties;
+mod recommend;
 mod scale;
 mod scenario_errors;
 mod strategies;
