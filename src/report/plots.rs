@@ -3,9 +3,9 @@
 //! Each public function lays out one kind of figure and renders it twice
 //! from the same drawing code, once on plotters' SVG backend and once into
 //! an RGB buffer encoded as PNG, so both files show the same picture. Text
-//! uses the bundled DejaVu Sans, registered once as "sans-serif": PNGs look
-//! the same on a machine without fonts, and SVG text is drawn by the
-//! viewer's sans-serif. Nothing
+//! uses the bundled DejaVu Sans, registered once as "sans-serif" (layout
+//! and the PNG's glyphs, see `raster`): PNGs look the same on a machine
+//! without fonts, and SVG text is drawn by the viewer's sans-serif. Nothing
 //! here reads the clock or a random source or iterates a hash map, so the
 //! same input gives the same bytes; and nothing writes files: callers stage
 //! each [`Figure`] in an [`OutputDir`](super::OutputDir).
@@ -15,6 +15,7 @@
 
 mod axes;
 mod charts;
+mod raster;
 mod theme;
 
 use std::sync::OnceLock;
@@ -205,7 +206,7 @@ fn to_png(
     let (w, h) = size;
     let mut rgb = vec![0u8; w as usize * h as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        let root = raster::Raster::new(&mut rgb, size).into_drawing_area();
         page(&root, title, fonts, plot)?;
     }
     let mut png = Vec::new();
