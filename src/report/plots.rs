@@ -17,6 +17,7 @@ mod axes;
 mod charts;
 mod raster;
 mod theme;
+mod timeline;
 
 use std::sync::OnceLock;
 
@@ -25,6 +26,7 @@ use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use plotters::prelude::*;
 
 use crate::error::Error;
+use crate::report::trace::Trace;
 use theme::{Area, Fonts};
 
 /// One drawn figure: `name` is the file stem (e.g. "failed_requests_cdf");
@@ -65,6 +67,8 @@ pub struct Spread {
 
 /// Width and height of ordinary figures, in pixels (PNG) and user units (SVG).
 const ORDINARY_SIZE: (u32, u32) = (960, 540);
+/// Width and height of the timeline, made to be projected.
+const TIMELINE_SIZE: (u32, u32) = (1280, 900);
 
 /// Empirical CDF per strategy: `points` are (value, cumulative fraction
 /// 0..=1), ascending. Drawn as step lines; the x axis is log10-scaled when
@@ -140,6 +144,26 @@ pub fn sweep(
         series,
     };
     render(name, title, ORDINARY_SIZE, &theme::ORDINARY, &plot)
+}
+
+/// The timeline of one traced rollout, for workshops to project: three
+/// panels sharing the time axis (minutes): pods and Ready pods per version,
+/// the new version's traffic share, and failed requests per minute; with
+/// vertical markers labelled for the events that tell the story. The time
+/// axis ends a little after the last event that changes something, so a
+/// trace that runs on to its 24 h horizon is not squeezed. 1280×900, named
+/// "timeline".
+pub fn timeline(trace: &Trace) -> Result<Figure, Error> {
+    let defect = trace.defect.as_deref().unwrap_or("good release");
+    let title = format!(
+        "{} · trial {} · {} · {}",
+        trace.strategy,
+        trace.trial,
+        defect,
+        trace.outcome.name()
+    );
+    let plot = timeline::Timeline { trace };
+    render("timeline", &title, TIMELINE_SIZE, &theme::LARGE, &plot)
 }
 
 /// A figure's drawing code, generic over the backend so that SVG and PNG

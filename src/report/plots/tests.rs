@@ -2,6 +2,7 @@
 //! shows its title and labels, and renders the same bytes twice.
 
 use super::*;
+use crate::trial::{Outcome, TraceEvent};
 
 /// Checks one figure: SVG well formed and holding `texts`, PNG of `size`
 /// with more than one colour.
@@ -160,6 +161,53 @@ fn sweep_figure() -> Figure {
     .unwrap()
 }
 
+fn step(t_s: f64, event: &'static str, pods: [u32; 4], share: f64, failed: f64) -> TraceEvent {
+    TraceEvent {
+        t_s,
+        event,
+        detail: String::new(),
+        old_pods: pods[0],
+        new_pods: pods[1],
+        old_ready: pods[2],
+        new_ready: pods[3],
+        new_traffic_share: share,
+        failed_requests: failed,
+    }
+}
+
+/// A canary that goes to 25%, is caught by a user report and rolled back,
+/// then sits quietly until a 24 h horizon.
+fn canary_trace() -> Trace {
+    let mut weight = step(90.0, "set_weight", [10, 1, 10, 1], 0.1, 0.0);
+    weight.detail = "canary weight 10%".into();
+    let mut weight_25 = step(470.0, "set_weight", [10, 3, 10, 3], 0.25, 370.0);
+    weight_25.detail = "canary weight 25%".into();
+    let mut events = vec![
+        step(0.0, "rollout_start", [10, 0, 10, 0], 0.0, 0.0),
+        step(0.0, "scale", [10, 1, 10, 0], 0.0, 0.0),
+        step(60.0, "pod_ready", [10, 1, 10, 1], 0.0, 0.0),
+        weight,
+        step(90.0, "defect_visible", [10, 1, 10, 1], 0.1, 0.0),
+        step(400.0, "scale", [10, 3, 10, 1], 0.1, 300.0),
+        step(470.0, "pod_ready", [10, 3, 10, 3], 0.1, 370.0),
+        weight_25,
+        step(700.0, "detected", [10, 3, 10, 3], 0.25, 900.0),
+        step(700.0, "user_report", [10, 3, 10, 3], 0.25, 900.0),
+        step(1000.0, "rollout_undo", [10, 3, 10, 3], 0.0, 1500.0),
+        step(1000.0, "abort", [10, 3, 10, 3], 0.0, 1500.0),
+        step(1030.0, "rollback_complete", [10, 0, 10, 0], 0.0, 1500.0),
+    ];
+    events.push(step(86_400.0, "horizon", [10, 0, 10, 0], 0.0, 1500.0));
+    Trace {
+        strategy: "canary".into(),
+        trial: 7,
+        bad: true,
+        defect: Some("errors (severity 0.08)".into()),
+        outcome: Outcome::RolledBack,
+        events,
+    }
+}
+
 #[test]
 fn cdf_draws_steps_with_a_legend() {
     let fig = cdf_figure();
@@ -223,6 +271,43 @@ fn sweep_labels_the_swept_values() {
 }
 
 #[test]
+fn timeline_marks_the_story_and_ignores_the_quiet_horizon() {
+    let fig = timeline(&canary_trace()).unwrap();
+    assert_eq!(
+        fig.title,
+        "canary · trial 7 · errors (severity 0.08) · rolled_back"
+    );
+    check(
+        &fig,
+        (1280, 900),
+        &[
+            "weight 10% + defect visible",
+            "weight 25%",
+            "detected + user report",
+            "undo + abort",
+            "rolled back",
+        ],
+    );
+    assert!(
+        !fig.svg.contains(">\n1440\n</text>"),
+        "the axis runs to the horizon"
+    );
+}
+
+#[test]
+fn an_empty_trace_still_draws() {
+    let mut trace = canary_trace();
+    trace.events.clear();
+    trace.defect = None;
+    let fig = timeline(&trace).unwrap();
+    check(
+        &fig,
+        (1280, 900),
+        &["canary · trial 7 · good release · rolled_back"],
+    );
+}
+
+#[test]
 fn empty_inputs_still_draw() {
     check(&cdf("c", "Nothing", "x", &[]).unwrap(), (960, 540), &[]);
     check(&spreads("s", "Nothing", "x", &[]).unwrap(), (960, 540), &[]);
@@ -237,12 +322,13 @@ fn empty_inputs_still_draw() {
 
 #[test]
 fn the_same_input_gives_the_same_bytes() {
-    let figures: [fn() -> Figure; 5] = [
+    let figures: [fn() -> Figure; 6] = [
         cdf_figure,
         spreads_figure,
         shares_figure,
         bars_figure,
         sweep_figure,
+        || timeline(&canary_trace()).unwrap(),
     ];
     for make in figures {
         let (a, b) = (make(), make());

@@ -30,6 +30,14 @@ pub(super) const ORDINARY: Fonts = Fonts {
     note: 17.0,
 };
 
+/// Text sizes of the 1280×900 timeline, made to be projected.
+pub(super) const LARGE: Fonts = Fonts {
+    title: 32.0,
+    desc: 24.0,
+    tick: 21.0,
+    note: 21.0,
+};
+
 /// Text and axis colour: a near-black that prints well.
 pub(super) const INK: RGBColor = RGBColor(34, 34, 34);
 /// A mid grey for secondary marks.
@@ -155,6 +163,8 @@ pub(super) fn frame<DB: DrawingBackend>(
 pub(super) enum Swatch {
     /// A solid line.
     Line(RGBColor),
+    /// A dashed line.
+    Dashed(RGBColor),
     /// A filled block (bars and parts).
     Block(RGBColor),
 }
@@ -208,6 +218,12 @@ pub(super) fn legend<DB: DrawingBackend>(
 fn swatch<DB: DrawingBackend>(area: &Area<DB>, s: Swatch, y: i32) -> DrawResult<(), DB> {
     match s {
         Swatch::Line(c) => area.draw(&PathElement::new([(8, y), (36, y)], c.stroke_width(3))),
+        Swatch::Dashed(c) => {
+            for x in [8, 19, 30] {
+                area.draw(&PathElement::new([(x, y), (x + 6, y)], c.stroke_width(3)))?;
+            }
+            Ok(())
+        }
         Swatch::Block(c) => area.draw(&Rectangle::new([(10, y - 7), (34, y + 7)], c.filled())),
     }
 }
