@@ -7,6 +7,7 @@
 
 pub mod csv;
 pub mod json;
+pub mod plots;
 pub mod table;
 pub mod trace;
 
