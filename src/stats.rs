@@ -199,6 +199,45 @@ impl Stat {
     }
 }
 
+impl Stat {
+    /// The empirical CDF as (value, share of values ≤ value) steps, one per
+    /// histogram bucket holding values, thinned to at most `max_points`
+    /// (the last step, share 1, is always kept). Empty when no values.
+    pub fn cdf(&self, max_points: usize) -> Vec<(f64, f64)> {
+        if self.count == 0 || max_points == 0 {
+            return Vec::new();
+        }
+        let n = self.count as f64;
+        let mut steps = Vec::new();
+        let mut seen = 0u64;
+        for v in self.hist.iter_recorded() {
+            seen += v.count_since_last_iteration();
+            let at = v.value_iterated_to().clamp(self.min, self.max) as f64 / self.scale;
+            steps.push((sig6(at), seen as f64 / n));
+        }
+        thin(steps, max_points)
+    }
+}
+
+/// Keeps the steps where the cumulative share first reaches each of
+/// `max_points` even levels, and the last step.
+fn thin(steps: Vec<(f64, f64)>, max_points: usize) -> Vec<(f64, f64)> {
+    if steps.len() <= max_points {
+        return steps;
+    }
+    let last = steps.len() - 1;
+    let mut kept = Vec::with_capacity(max_points + 1);
+    let mut next_level = 0.0;
+    for (i, &(x, share)) in steps.iter().enumerate() {
+        if share >= next_level || i == last {
+            kept.push((x, share));
+            next_level =
+                (share * max_points as f64).floor() / max_points as f64 + 1.0 / max_points as f64;
+        }
+    }
+    kept
+}
+
 /// Rounds to 6 significant digits: more than any estimate here supports,
 /// and it keeps the JSON readable.
 pub fn sig6(x: f64) -> f64 {
@@ -258,6 +297,24 @@ mod tests {
         let mut damaged = s.to_parts();
         damaged.count += 1;
         assert!(Stat::from_parts(damaged).is_err());
+    }
+
+    #[test]
+    fn cdf_steps_reach_one_at_the_max() {
+        let mut s = Stat::new(1.0);
+        for v in [0.0, 0.0, 10.0, 20.0] {
+            s.add(v);
+        }
+        assert_eq!(s.cdf(100), vec![(0.0, 0.5), (10.0, 0.75), (20.0, 1.0)]);
+        let mut wide = Stat::new(1.0);
+        for v in 0..10_000 {
+            wide.add(f64::from(v));
+        }
+        let thin = wide.cdf(50);
+        assert!(thin.len() <= 51, "{}", thin.len());
+        assert_eq!(thin.last(), Some(&(9999.0, 1.0)));
+        assert!(thin.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1));
+        assert!(Stat::new(1.0).cdf(10).is_empty());
     }
 
     proptest! {
