@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use crate::error::Error;
 use crate::montecarlo::{self, Plan, RunSummary, Shard, StrategyId, StrategyStats};
-use crate::report::{self, OutputDir, trace::Trace};
+use crate::report::{self, OutputDir, trace::Trace, view::Report};
 use crate::scenario::{self, Scenario};
 use crate::shard::{self, Kind, PointStats};
 use crate::sweep::{self, SweepSummary};
@@ -36,6 +36,12 @@ pub struct RunOptions {
     /// Run only this shard's trials and write `shard.json` (and
     /// `trials.csv`) to `out` instead of a summary.
     pub shard: Option<Shard>,
+    /// Colour the table's grades (stdout is a terminal).
+    pub color: bool,
+    /// No progress bar.
+    pub quiet: bool,
+    /// With `out`, leave out `trials.csv`.
+    pub no_trials: bool,
 }
 
 /// `deploysim validate`: the resolved scenario, every default filled in.
@@ -54,11 +60,14 @@ pub fn run(opts: &RunOptions, stdout: &mut dyn Write) -> Result<(), Error> {
     let pool = thread_pool(opts.threads)?;
     let mut out = opts.out.as_deref().map(OutputDir::new).transpose()?;
     let shard = opts.shard.unwrap_or(Shard::WHOLE);
-    let bar = progress_bar(shard.trials(plan.runs) * plan.strategies.len() as u64);
+    let bar = progress_bar(
+        shard.trials(plan.runs) * plan.strategies.len() as u64,
+        opts.quiet,
+    );
     let tick = |n: u64| bar.inc(n);
     let stats = pool.install(|| match out.as_mut() {
-        Some(dir) => run_with_trials(&sc, &plan, shard, dir, &tick),
-        None => Ok(montecarlo::run_shard_with_progress(
+        Some(dir) if !opts.no_trials => run_with_trials(&sc, &plan, shard, dir, &tick),
+        _ => Ok(montecarlo::run_shard_with_progress(
             &sc, &plan, shard, None, &tick,
         )),
     })?;
@@ -69,11 +78,14 @@ pub fn run(opts: &RunOptions, stdout: &mut dyn Write) -> Result<(), Error> {
         return write_run_shard(&sc, &plan, shard, &stats, dir, stdout);
     }
     let summary = montecarlo::summarize(&sc, &plan, &stats);
+    let report = Report::new(&sc, &summary);
     if let Some(mut dir) = out {
         add_summary(&mut dir, &summary)?;
+        add_report(&mut dir, &report, &summary, &stats, &reproduce(opts, &plan))?;
         dir.commit()?;
     }
-    print_summary(&summary, opts.format, stdout)
+    let table = || report::table::render(&summary, &report, opts.color);
+    print_summary(&summary, opts.format, table, stdout)
 }
 
 /// Trials (× strategies) below which a run is too short for a progress bar.
@@ -81,9 +93,9 @@ const PROGRESS_FROM: u64 = 50_000;
 
 /// A progress bar on stderr — only on a terminal, and only for runs long
 /// enough to want one; hidden otherwise.
-fn progress_bar(total: u64) -> indicatif::ProgressBar {
+fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
-    if total < PROGRESS_FROM || !std::io::stderr().is_terminal() {
+    if quiet || total < PROGRESS_FROM || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(total);
@@ -115,13 +127,61 @@ fn add_summary(dir: &mut OutputDir, summary: &RunSummary) -> Result<(), Error> {
     dir.add("summary.csv", report::csv::summary(summary)?.as_bytes())
 }
 
+/// Writes `report.md`, `report.html` and `plots/` (SVG and PNG).
+fn add_report(
+    dir: &mut OutputDir,
+    report: &Report,
+    summary: &RunSummary,
+    stats: &[StrategyStats],
+    command: &str,
+) -> Result<(), Error> {
+    let figures = report::figures::run(summary, stats)?;
+    add_figures(dir, &figures)?;
+    let doc = report::document::build(report, summary, command);
+    dir.add("report.md", report::markdown::render(&doc).as_bytes())?;
+    let svg = |name: &str| {
+        figures
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.svg.clone())
+    };
+    dir.add("report.html", report::html::render(&doc, &svg).as_bytes())
+}
+
+/// Stages `plots/{name}.svg` and `plots/{name}.png` of each figure.
+fn add_figures(dir: &mut OutputDir, figures: &[report::plots::Figure]) -> Result<(), Error> {
+    for f in figures {
+        dir.add(&format!("plots/{}.svg", f.name), f.svg.as_bytes())?;
+        dir.add(&format!("plots/{}.png", f.name), &f.png)?;
+    }
+    Ok(())
+}
+
+/// The command that writes this run's report again.
+fn reproduce(opts: &RunOptions, plan: &Plan) -> String {
+    let mut cmd = format!(
+        "deploysim run {} --runs {} --seed {}",
+        opts.scenario.display(),
+        plan.runs,
+        plan.seed
+    );
+    for name in &opts.strategies {
+        cmd.push_str(&format!(" --strategy {name}"));
+    }
+    // The folder is left as DIR: the same report written anywhere is the
+    // same bytes.
+    cmd.push_str(" --out DIR");
+    cmd
+}
+
 fn print_summary(
     summary: &RunSummary,
     format: Format,
+    table: impl FnOnce() -> String,
     stdout: &mut dyn Write,
 ) -> Result<(), Error> {
     let text = match format {
-        Format::Table => report::table::render(summary),
+        Format::Table => table(),
         Format::Json => report::json::summary(summary)?,
         Format::Csv => report::csv::summary(summary)?,
     };
@@ -137,10 +197,12 @@ fn write_run_shard(
     mut dir: OutputDir,
     stdout: &mut dyn Write,
 ) -> Result<(), Error> {
+    let resolved = scenario::render(sc);
     let header = shard::Header {
         kind: Kind::Run,
         scenario: sc.name.clone(),
-        fingerprint: shard::fingerprint(&scenario::render(sc)),
+        fingerprint: shard::fingerprint(&resolved),
+        scenario_yaml: Some(resolved),
         seed: plan.seed,
         runs: plan.runs,
         shard,
@@ -240,6 +302,8 @@ pub struct MergeOptions {
     pub shards: Vec<PathBuf>,
     pub format: Format,
     pub out: Option<PathBuf>,
+    /// Colour the table's grades (stdout is a terminal).
+    pub color: bool,
 }
 
 /// `deploysim merge`: the shards of a run (or sweep) into the summary one
@@ -254,12 +318,20 @@ pub fn merge(opts: &MergeOptions, stdout: &mut dyn Write) -> Result<(), Error> {
     let mut out = opts.out.as_deref().map(OutputDir::new).transpose()?;
     match merged.kind {
         Kind::Run => {
-            let summary = &merged.points[0].summary;
+            let point = &merged.points[0];
+            let summary = &point.summary;
+            let yaml = merged.scenario_yaml.as_deref().unwrap_or_default();
+            let origin = format!("{} (as carried by its shards)", merged.scenario);
+            let sc = scenario::parse(yaml, &origin)?;
+            let report = Report::new(&sc, summary);
             if let Some(mut dir) = out.take() {
                 add_summary(&mut dir, summary)?;
+                let command = "deploysim merge SHARD_DIR... --out DIR";
+                add_report(&mut dir, &report, summary, &point.stats, command)?;
                 dir.commit()?;
             }
-            print_summary(summary, opts.format, stdout)
+            let table = || report::table::render(summary, &report, opts.color);
+            print_summary(summary, opts.format, table, stdout)
         }
         Kind::Sweep => {
             let points: Vec<(Vec<String>, RunSummary)> = merged
@@ -302,7 +374,7 @@ pub fn sweep(sweep_opts: &SweepOptions, stdout: &mut dyn Write) -> Result<(), Er
     let pool = thread_pool(opts.threads)?;
     let shard = opts.shard.unwrap_or(Shard::WHOLE);
     let per_point = shard.trials(plan.runs) * plan.strategies.len() as u64;
-    let bar = progress_bar(per_point * grid.points.len() as u64);
+    let bar = progress_bar(per_point * grid.points.len() as u64, opts.quiet);
     let tick = |n: u64| bar.inc(n);
     let stats: Vec<Vec<StrategyStats>> = pool.install(|| {
         grid.points
@@ -367,6 +439,7 @@ fn write_sweep_shard(
         shard,
         strategies: strategy_names(base, plan),
         keys: grid.keys.clone(),
+        scenario_yaml: None,
     };
     let ids: Vec<Vec<StrategyId>> = grid
         .points
@@ -404,6 +477,7 @@ fn finish_sweep(
     if let Some(mut dir) = out {
         dir.add("sweep.csv", csv.as_bytes())?;
         dir.add("sweep.json", json.as_bytes())?;
+        add_figures(&mut dir, &report::figures::sweep(summary)?)?;
         dir.commit()?;
     }
     let text = match format {
@@ -469,16 +543,24 @@ pub struct TraceOptions {
     pub bad: bool,
     pub seed: Option<u64>,
     pub json: bool,
+    /// Also write `trace.json` and `plots/timeline.{svg,png}` here.
+    pub out: Option<PathBuf>,
 }
 
 /// `deploysim trace`: one rollout, event by event.
 pub fn trace(opts: &TraceOptions, stdout: &mut dyn Write) -> Result<(), Error> {
     let sc = scenario::load(&opts.scenario)?;
     let t = build_trace(&sc, opts)?;
+    let mut json = serde_json::to_string_pretty(&t).map_err(anyhow::Error::from)?;
+    json.push('\n');
+    if let Some(dir) = &opts.out {
+        let mut dir = OutputDir::new(dir)?;
+        dir.add("trace.json", json.as_bytes())?;
+        add_figures(&mut dir, &[report::plots::timeline(&t)?])?;
+        dir.commit()?;
+    }
     let text = if opts.json {
-        let mut s = serde_json::to_string_pretty(&t).map_err(anyhow::Error::from)?;
-        s.push('\n');
-        s
+        json
     } else {
         report::trace::text(&t)
     };
@@ -550,7 +632,7 @@ pub fn recommend(opts: &RecommendOptions, stdout: &mut dyn Write) -> Result<(), 
     };
     let plan = plan(&sc, &run)?;
     let pool = thread_pool(opts.threads)?;
-    let bar = progress_bar(plan.runs * plan.strategies.len() as u64);
+    let bar = progress_bar(plan.runs * plan.strategies.len() as u64, false);
     let tick = |n: u64| bar.inc(n);
     let stats =
         pool.install(|| montecarlo::run_shard_with_progress(&sc, &plan, Shard::WHOLE, None, &tick));

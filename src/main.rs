@@ -64,6 +64,10 @@ enum Command {
         seed: Option<u64>,
         #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
         format: TraceFormat,
+        /// Also write trace.json and the timeline plot
+        /// (plots/timeline.svg, plots/timeline.png) here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Parse and check a scenario; print it with every default filled in.
     Validate { scenario: PathBuf },
@@ -104,7 +108,8 @@ struct RunArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     format: FormatArg,
     /// Also write the results here (run: summary.json, summary.csv,
-    /// trials.csv; sweep: sweep.csv, sweep.json).
+    /// trials.csv, report.md, report.html, plots/; sweep: sweep.csv,
+    /// sweep.json, plots/).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Run only trials with index ≡ I (mod N) and write shard.json (and
@@ -112,6 +117,12 @@ struct RunArgs {
     /// JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// With --out, do not write trials.csv (one row per trial).
+    #[arg(long)]
+    no_trials: bool,
 }
 
 impl RunArgs {
@@ -125,8 +136,17 @@ impl RunArgs {
             format: self.format.into(),
             out: self.out,
             shard: shard(self.shard)?,
+            color: colour_stdout(),
+            quiet: self.quiet,
+            no_trials: self.no_trials,
         })
     }
+}
+
+/// Colours only on a terminal, and never with `NO_COLOR` set (no-color.org).
+fn colour_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -172,6 +192,7 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<(), Error> {
                 shards,
                 format: format.into(),
                 out: dir,
+                color: colour_stdout(),
             };
             commands::merge(&opts, out)
         }
@@ -189,6 +210,7 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<(), Error> {
             bad,
             seed,
             format,
+            out: dir,
         } => {
             let json = matches!(format, TraceFormat::Json);
             let opts = TraceOptions {
@@ -198,6 +220,7 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<(), Error> {
                 bad,
                 seed,
                 json,
+                out: dir,
             };
             commands::trace(&opts, out)
         }

@@ -79,7 +79,7 @@ impl Grade {
 impl Needs {
     /// How many of {traffic router, metric analysis, 2× capacity, human
     /// steps} the strategy needs.
-    fn count(&self) -> usize {
+    pub fn count(&self) -> usize {
         [
             self.traffic_router,
             self.metrics,

@@ -52,7 +52,7 @@ pub const FILE_NAME: &str = "shard.json";
 /// The `format` of a shard file.
 pub const FORMAT: &str = "deploysim-shard";
 /// The `version` of the shard format this build writes and reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// The environment variable a Kubernetes Indexed Job sets to the pod's index.
 pub const INDEX_VAR: &str = "JOB_COMPLETION_INDEX";
 
@@ -150,6 +150,10 @@ pub struct ShardFile {
     pub trials: u64,
     pub strategies: Vec<String>,
     pub keys: Vec<String>,
+    /// The resolved scenario (`deploysim validate` output) of a run, so the
+    /// merge can write the same report a single run writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_yaml: Option<String>,
     pub points: Vec<PointRecord>,
 }
 
@@ -196,6 +200,8 @@ pub struct Header {
     pub shard: Shard,
     pub strategies: Vec<String>,
     pub keys: Vec<String>,
+    /// The resolved scenario of a run (not of a sweep: its points differ).
+    pub scenario_yaml: Option<String>,
 }
 
 /// One point's results, as a shard writes them.
@@ -232,6 +238,7 @@ pub fn to_json(header: &Header, points: &[PointStats<'_>]) -> Result<String, Err
         trials: header.shard.trials(header.runs),
         strategies: header.strategies.clone(),
         keys: header.keys.clone(),
+        scenario_yaml: header.scenario_yaml.clone(),
         points,
     };
     let mut text = serde_json::to_string_pretty(&file).map_err(anyhow::Error::from)?;
@@ -327,6 +334,8 @@ pub struct Merged {
     pub runs: u64,
     pub seed: u64,
     pub keys: Vec<String>,
+    /// The resolved scenario of a run, as its shards carry it.
+    pub scenario_yaml: Option<String>,
     pub points: Vec<MergedPoint>,
 }
 
@@ -336,6 +345,8 @@ pub struct MergedPoint {
     /// Values of the swept keys, as given on the command line.
     pub set: Vec<String>,
     pub summary: RunSummary,
+    /// The merged statistics behind `summary` (for plots).
+    pub stats: Vec<StrategyStats>,
 }
 
 /// Checks that `shards` are the shards 0..N of one run (or sweep), each
@@ -361,6 +372,7 @@ pub fn merge(mut shards: Vec<Loaded>) -> Result<Merged, Error> {
         runs: f.runs,
         seed: f.seed,
         keys: f.keys.clone(),
+        scenario_yaml: f.scenario_yaml.clone(),
         points,
     })
 }
@@ -390,6 +402,15 @@ fn check_sound(s: &Loaded) -> Result<(), Error> {
             f.runs,
             shard.trials(f.runs)
         )));
+    }
+    match (&f.scenario_yaml, f.kind) {
+        (None, Kind::Run) => return Err(damaged("a run's shard without its scenario".to_owned())),
+        (Some(yaml), _) if fingerprint(yaml) != f.fingerprint => {
+            return Err(damaged(
+                "its scenario does not match its fingerprint".to_owned(),
+            ));
+        }
+        _ => {}
     }
     let want_points = if f.kind == Kind::Run {
         1
@@ -544,6 +565,7 @@ fn merge_point(shards: &[Loaded], p: usize) -> Result<MergedPoint, Error> {
     Ok(MergedPoint {
         set: point.set.clone(),
         summary: summarize_named(&first.scenario, first.runs, first.seed, &ids, &total),
+        stats: total,
     })
 }
 

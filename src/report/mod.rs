@@ -1,15 +1,23 @@
 //! Turning results into bytes, and the one place that writes files.
 //!
-//! Exporters (`json`, `csv`, `table`, `trace`) only produce text. [`OutputDir`]
+//! Exporters (`json`, `csv`, `table`, `markdown`, `html`, `plots`, `trace`)
+//! only produce bytes: `view` says what a report says, `document` lays it
+//! out once for Markdown and HTML. [`OutputDir`]
 //! writes every file of a command to a temporary name beside its target and
 //! renames them all at the end: a failed or interrupted run leaves no partial
 //! output file behind.
 
 pub mod csv;
+pub mod document;
+pub mod figures;
+pub mod grade;
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod plots;
 pub mod table;
 pub mod trace;
+pub mod view;
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -37,11 +45,19 @@ impl OutputDir {
         })
     }
 
+    /// `name` may have a folder (`plots/cost.svg`): it is created, and the
+    /// temporary file sits beside the target so the rename stays in place.
     fn stage(&mut self, name: &str) -> Result<(PathBuf, File), Error> {
         let target = self.dir.join(name);
-        let tmp = self
-            .dir
-            .join(format!(".{name}.partial-{}", std::process::id()));
+        let folder = target.parent().unwrap_or(&self.dir).to_path_buf();
+        fs::create_dir_all(&folder).map_err(|source| Error::Write {
+            path: folder.clone(),
+            source,
+        })?;
+        let file_name = target
+            .file_name()
+            .map_or_else(|| name.to_owned(), |f| f.to_string_lossy().into_owned());
+        let tmp = folder.join(format!(".{file_name}.partial-{}", std::process::id()));
         let file = File::create(&tmp).map_err(|source| Error::Write {
             path: tmp.clone(),
             source,

@@ -1,24 +1,111 @@
-//! The comparison table printed on the terminal: one column per strategy,
-//! one row per figure.
+//! The comparison on the terminal: the whiteboard table (strategy · risk ·
+//! rollback speed · cost · complexity · fits when) graded from the numbers,
+//! the evidence behind each grade, then every figure side by side.
 
 use std::fmt::Write;
 
+use super::grade::Mark;
+use super::view::{Cell, Report};
 use crate::montecarlo::{RunSummary, StrategySummary};
 use crate::stats::Summary;
 
-/// Renders the summary as a plain-text table.
-pub fn render(s: &RunSummary) -> String {
+/// Renders the report of `s`; `color` adds ANSI colours to the grades
+/// (green good, yellow fair, red poor) — for a terminal only.
+pub fn render(s: &RunSummary, report: &Report, color: bool) -> String {
     let mut out = String::new();
-    let bad = s
-        .strategies
-        .first()
-        .and_then(|st| st.given_bad.get("failed_requests"))
-        .map_or(0, |m| m.count);
     let _ = writeln!(
         out,
         "{} — {} trials per strategy, seed {} ({} with a bad release)\n",
-        s.scenario, s.runs, s.seed, bad
+        s.scenario, s.runs, s.seed, report.bad_trials
     );
+    whiteboard(&mut out, report, color);
+    out.push('\n');
+    evidence(&mut out, report, color);
+    out.push('\n');
+    figures(&mut out, s);
+    out
+}
+
+/// The whiteboard table, one row per strategy, a grade per column.
+fn whiteboard(out: &mut String, r: &Report, color: bool) {
+    let name_w = r
+        .strategies
+        .iter()
+        .map(|v| v.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    let heads = ["risk", "rollback speed", "cost", "complexity"];
+    let _ = write!(out, "{:name_w$}", "strategy");
+    for h in heads {
+        let _ = write!(out, "  {h:<14}");
+    }
+    let _ = writeln!(out, "  fits when");
+    for v in &r.strategies {
+        let _ = write!(out, "{:name_w$}", v.name);
+        for c in [&v.risk, &v.rollback, &v.cost, &v.complexity] {
+            let _ = write!(
+                out,
+                "  {}",
+                paint(&format!("{:<14}", c.word), c.mark, color)
+            );
+        }
+        let _ = writeln!(out, "  {}", v.fits_when);
+    }
+}
+
+/// Per strategy, each grade with the numbers it rests on.
+fn evidence(out: &mut String, r: &Report, color: bool) {
+    for v in &r.strategies {
+        let _ = writeln!(out, "{} ({})", v.name, v.kind);
+        for c in [&v.risk, &v.rollback, &v.cost, &v.complexity] {
+            let _ = writeln!(out, "  {}", evidence_line(c, color));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "(p50 / p95 over bad releases; rollback over trials that rolled back; \
+         grades as in the README, \"Reading the report\")"
+    );
+}
+
+fn evidence_line(c: &Cell, color: bool) -> String {
+    format!(
+        "{:<15}{} {}",
+        c.column.heading(),
+        paint(&format!("{:<7}", c.word), c.mark, color),
+        c.evidence.join(" · ")
+    )
+}
+
+fn paint(text: &str, mark: Option<Mark>, color: bool) -> String {
+    let code = match (color, mark) {
+        (true, Some(Mark::Good)) => "32",
+        (true, Some(Mark::Fair)) => "33",
+        (true, Some(Mark::Poor)) => "31",
+        _ => return text.to_owned(),
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+/// Every figure as a header (an empty corner, then the strategies) and
+/// labelled rows, for documents.
+pub fn figure_rows(s: &RunSummary) -> (Vec<String>, Vec<(String, Vec<String>)>) {
+    let head = std::iter::once(String::new())
+        .chain(s.strategies.iter().map(|st| st.name.clone()))
+        .collect();
+    let rows = ROWS
+        .iter()
+        .map(|(label, f)| {
+            let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
+            (label, s.strategies.iter().map(f).collect())
+        })
+        .collect();
+    (head, rows)
+}
+
+/// Every figure, one column per strategy.
+fn figures(out: &mut String, s: &RunSummary) {
     let rows: Vec<(String, Vec<String>)> = ROWS
         .iter()
         .map(|(label, f)| (label.to_string(), s.strategies.iter().map(f).collect()))
@@ -48,7 +135,6 @@ pub fn render(s: &RunSummary) -> String {
         }
         out.push('\n');
     }
-    out
 }
 
 type Row = (&'static str, fn(&StrategySummary) -> String);
@@ -145,5 +231,35 @@ fn pair(m: Option<&Summary>, decimals: usize) -> String {
     match m {
         Some(m) if m.count > 0 => format!("{} / {}", num(m.p50, decimals), num(m.p95, decimals)),
         _ => "–".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::grade::Column;
+    use crate::report::view::Cell;
+
+    fn cell(mark: Option<Mark>) -> Cell {
+        Cell {
+            column: Column::Risk,
+            mark,
+            word: mark.map_or("–", |m| Column::Risk.word(m)),
+            value: None,
+            evidence: vec!["failed requests 1 / 2".into()],
+        }
+    }
+
+    #[test]
+    fn grades_are_coloured_only_when_asked() {
+        let plain = evidence_line(&cell(Some(Mark::Poor)), false);
+        assert_eq!(plain, "risk           high    failed requests 1 / 2");
+        let red = evidence_line(&cell(Some(Mark::Poor)), true);
+        assert_eq!(
+            red,
+            "risk           \x1b[31mhigh   \x1b[0m failed requests 1 / 2"
+        );
+        assert!(evidence_line(&cell(Some(Mark::Good)), true).contains("\x1b[32m"));
+        assert!(!evidence_line(&cell(None), true).contains('\x1b'));
     }
 }

@@ -12,6 +12,8 @@ use std::process::{Output, Stdio};
 use assert_cmd::Command;
 use serde_json::Value;
 
+use crate::common::Scratch;
+
 const CHECKOUT: &str = "scenarios/checkout-api.yaml";
 const BAD: &str = "tests/data/bad";
 
@@ -92,58 +94,6 @@ fn bad_input(args: &[&str]) -> String {
     );
     assert!(stderr.ends_with('\n'), "{args:?}: {stderr:?}");
     stderr
-}
-
-/// A scratch directory under the system temp dir, removed on drop. It is
-/// not created: `--out` must create it.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("deploysim-test-{}-{name}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        Scratch(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn arg(&self) -> &str {
-        self.0.to_str().expect("temp dir is UTF-8")
-    }
-
-    fn read(&self, name: &str) -> Vec<u8> {
-        fs::read(self.0.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-    }
-
-    fn text(&self, name: &str) -> String {
-        String::from_utf8(self.read(name)).expect("UTF-8 output file")
-    }
-
-    /// Names of the files in the directory (empty when it does not exist).
-    fn listing(&self) -> Vec<String> {
-        let Ok(entries) = fs::read_dir(&self.0) else {
-            return Vec::new();
-        };
-        let mut names: Vec<String> = entries
-            .map(|e| {
-                e.expect("dir entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Every ready scenario, `scenarios/*.yaml`, sorted.
@@ -598,7 +548,17 @@ fn trials_csv_has_one_row_per_trial_and_strategy() {
         "--out",
         dir.arg(),
     ]);
-    assert_eq!(dir.listing(), ["summary.csv", "summary.json", "trials.csv"]);
+    assert_eq!(
+        dir.listing(),
+        [
+            "plots",
+            "report.html",
+            "report.md",
+            "summary.csv",
+            "summary.json",
+            "trials.csv"
+        ]
+    );
     let (header, rows) = read_trials(&dir);
     let mut want = vec!["trial", "strategy", "bad", "defect", "outcome"];
     want.extend(METRICS);

@@ -1,6 +1,7 @@
 //! Helpers shared by the modules that run shipped scenarios through the library.
 
-use std::path::Path;
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use deploysim::commands::{self, Format, RunOptions};
 use serde_json::Value;
@@ -42,4 +43,61 @@ pub fn num(s: &Value, name: &str, scope: &str, metric: &str, stat: &str) -> f64 
 /// The count of `outcome` for strategy `name`.
 pub fn outcome(s: &Value, name: &str, key: &str) -> u64 {
     strategy(s, name)["outcomes"][key].as_u64().unwrap()
+}
+
+/// A scratch directory under the system temp dir, removed on drop. It is
+/// not created: `--out` must create it.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("deploysim-test-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        Scratch(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// `name` inside the directory, as an argument.
+    pub fn join(&self, name: &str) -> String {
+        self.0.join(name).to_str().expect("UTF-8 path").to_owned()
+    }
+
+    pub fn arg(&self) -> &str {
+        self.0.to_str().expect("temp dir is UTF-8")
+    }
+
+    pub fn read(&self, name: &str) -> Vec<u8> {
+        fs::read(self.0.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    pub fn text(&self, name: &str) -> String {
+        String::from_utf8(self.read(name)).expect("UTF-8 output file")
+    }
+
+    /// Names of the files in the directory (empty when it does not exist).
+    pub fn listing(&self) -> Vec<String> {
+        let Ok(entries) = fs::read_dir(&self.0) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .map(|e| {
+                e.expect("dir entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
 }

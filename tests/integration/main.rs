@@ -1,10 +1,12 @@
 mod argo_arithmetic;
+mod browser;
 mod cli;
 mod common;
 mod k8s_arithmetic;
 mod patterns;
 mod properties;
 mod recommend;
+mod reports;
 mod scale;
 mod scenario_errors;
 mod strategies;

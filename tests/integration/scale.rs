@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
@@ -14,6 +14,8 @@ use deploysim::montecarlo::{self, Plan, Shard, StrategyStats};
 use deploysim::scenario;
 use proptest::prelude::*;
 use serde_json::Value;
+
+use crate::common::Scratch;
 
 const INTERNAL: &str = "scenarios/internal-api.yaml";
 /// More than two chunks of 512 trials, so shards split chunks unevenly.
@@ -45,32 +47,6 @@ fn bad_input_with(cmd: &mut Command, args: &[&str]) -> String {
     assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
     stderr
-}
-
-/// A scratch directory, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("deploysim-scale-{}-{name}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        Scratch(dir)
-    }
-
-    fn join(&self, name: &str) -> String {
-        self.0.join(name).to_str().expect("UTF-8 path").to_owned()
-    }
-
-    fn arg(&self) -> &str {
-        self.0.to_str().expect("UTF-8 path")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 fn read(path: &str) -> Vec<u8> {
@@ -236,7 +212,7 @@ fn shard_set() -> Shards {
         path
     };
     // The same scenario name with one value changed: only the fingerprint tells.
-    fs::create_dir_all(&dir.0).expect("scratch dir");
+    fs::create_dir_all(dir.path()).expect("scratch dir");
     let edited = dir.join("internal-api.yaml");
     let text = String::from_utf8(read(INTERNAL)).expect("UTF-8");
     fs::write(&edited, text.replace("rps: 40", "rps: 41")).expect("write");
@@ -483,7 +459,7 @@ fn sweep_refuses(set: &[&str], says: &str) {
     let e = bad_input(&args);
     assert!(start.elapsed() < Duration::from_secs(5), "{args:?} ran");
     assert!(e.contains(says), "{args:?}: {e}");
-    assert!(!dir.0.exists(), "{args:?} wrote output");
+    assert!(!dir.path().exists(), "{args:?} wrote output");
 }
 
 #[test]

@@ -1,0 +1,236 @@
+//! The report as a small document — headings, paragraphs, lists, tables and
+//! figures — built once from a [`Report`]; `markdown` and `html` only lay it
+//! out, so both files always say the same thing.
+
+use super::grade::{self, Mark};
+use super::table;
+use super::view::{Cell, Report};
+use crate::montecarlo::RunSummary;
+
+/// A document: a title and its blocks, in order.
+#[derive(Clone, Debug)]
+pub struct Doc {
+    pub title: String,
+    pub blocks: Vec<Block>,
+}
+
+/// One block of a document.
+#[derive(Clone, Debug)]
+pub enum Block {
+    /// A section heading.
+    Heading(String),
+    /// A heading inside a section.
+    Subheading(String),
+    Para(Vec<Span>),
+    List(Vec<Vec<Span>>),
+    /// A table: header cells, then rows of cells made of spans.
+    Table {
+        head: Vec<String>,
+        rows: Vec<Vec<Vec<Span>>>,
+    },
+    /// A plot, by file stem (`plots/{file}.svg`).
+    Figure {
+        file: String,
+        title: String,
+    },
+}
+
+/// A run of text with one style.
+#[derive(Clone, Debug)]
+pub struct Span {
+    pub text: String,
+    pub style: Style,
+}
+
+/// How a span is set.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Style {
+    Plain,
+    Strong,
+    Code,
+    /// A grade word, coloured by its mark.
+    Grade(Option<Mark>),
+}
+
+/// A plain span.
+pub fn plain(text: impl Into<String>) -> Span {
+    Span {
+        text: text.into(),
+        style: Style::Plain,
+    }
+}
+
+fn styled(text: impl Into<String>, style: Style) -> Span {
+    Span {
+        text: text.into(),
+        style,
+    }
+}
+
+/// The figures of a run report, by file stem and title, in report order.
+pub const FIGURES: [(&str, &str); 6] = [
+    (
+        "failed_requests_cdf",
+        "Failed requests given a bad release (CDF)",
+    ),
+    (
+        "affected_users_cdf",
+        "Affected users given a bad release (CDF)",
+    ),
+    ("time_to_detect", "Time to detect a bad release"),
+    ("time_to_recover", "Time to recover from a bad release"),
+    ("outcomes", "Outcomes of all trials"),
+    ("cost", "Cost: peak pods and extra pod-hours"),
+];
+
+/// The report of one run as a document. `command` is how to reproduce it.
+pub fn build(r: &Report, s: &RunSummary, command: &str) -> Doc {
+    let mut b = vec![Block::Para(vec![plain(intro(r))])];
+    if !r.description.is_empty() {
+        b.insert(0, Block::Para(vec![plain(r.description.clone())]));
+    }
+    if let Some(schema) = &r.schema_change {
+        b.push(Block::Para(vec![
+            styled("Schema change", Style::Strong),
+            plain(format!(": {schema}.")),
+        ]));
+    }
+    b.push(Block::Heading("The whiteboard, measured".into()));
+    b.push(whiteboard(r));
+    b.push(Block::Heading("The evidence behind each grade".into()));
+    b.extend(evidence(r));
+    b.push(Block::Heading("Figures".into()));
+    b.extend(FIGURES.iter().map(|(file, title)| Block::Figure {
+        file: (*file).into(),
+        title: (*title).into(),
+    }));
+    b.push(Block::Heading("Every figure".into()));
+    b.push(figures_table(s));
+    b.push(Block::Heading("How to read the grades".into()));
+    b.push(grades_legend());
+    b.push(Block::Para(vec![
+        plain("Reproduce this report with "),
+        styled(command, Style::Code),
+        plain("."),
+    ]));
+    Doc {
+        title: format!("Rollout strategies for {}", r.scenario),
+        blocks: b,
+    }
+}
+
+fn intro(r: &Report) -> String {
+    format!(
+        "{} trials per strategy (seed {}), {} of them with a bad release; {} replicas. \
+         Failed requests, affected users and budget burn are over bad releases (p50 / p95).",
+        r.runs, r.seed, r.bad_trials, r.replicas
+    )
+}
+
+fn grade_span(c: &Cell) -> Span {
+    styled(c.word, Style::Grade(c.mark))
+}
+
+fn whiteboard(r: &Report) -> Block {
+    let head = [
+        "strategy",
+        "risk",
+        "rollback speed",
+        "cost",
+        "complexity",
+        "fits when",
+    ];
+    let rows = r
+        .strategies
+        .iter()
+        .map(|v| {
+            let mut row = vec![vec![
+                styled(v.name.clone(), Style::Strong),
+                plain(format!(" ({})", v.kind)),
+            ]];
+            for c in [&v.risk, &v.rollback, &v.cost, &v.complexity] {
+                row.push(vec![
+                    grade_span(c),
+                    plain(format!(
+                        " — {}",
+                        c.evidence.first().cloned().unwrap_or_default()
+                    )),
+                ]);
+            }
+            row.push(vec![plain(v.fits_when.clone())]);
+            row
+        })
+        .collect();
+    Block::Table {
+        head: head.map(String::from).to_vec(),
+        rows,
+    }
+}
+
+fn evidence(r: &Report) -> Vec<Block> {
+    let mut out = Vec::new();
+    for v in &r.strategies {
+        out.push(Block::Subheading(format!("{} ({})", v.name, v.kind)));
+        let items = [&v.risk, &v.rollback, &v.cost, &v.complexity]
+            .iter()
+            .map(|c| {
+                vec![
+                    styled(c.column.heading(), Style::Strong),
+                    plain(": "),
+                    grade_span(c),
+                    plain(format!(" — {}", c.evidence.join("; "))),
+                ]
+            })
+            .chain(std::iter::once(vec![
+                styled("fits when", Style::Strong),
+                plain(format!(": {}", v.fits_when)),
+            ]))
+            .collect();
+        out.push(Block::List(items));
+    }
+    out
+}
+
+fn figures_table(s: &RunSummary) -> Block {
+    let (head, rows) = table::figure_rows(s);
+    Block::Table {
+        head,
+        rows: rows
+            .into_iter()
+            .map(|(label, cells)| {
+                std::iter::once(vec![plain(label)])
+                    .chain(cells.into_iter().map(|c| vec![plain(c)]))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+fn grades_legend() -> Block {
+    let pct = |x: f64| format!("{}%", x * 100.0);
+    let [r1, r2] = grade::RISK_BUDGET_BURN;
+    let [t1, t2] = grade::ROLLBACK_SECONDS;
+    let [c1, c2] = grade::PEAK_PODS_RATIO;
+    let items = [
+        format!(
+            "risk — the error budget a bad release burns at p95: low ≤ {}, medium ≤ {}, high above \
+             (the SRE Workbook's fast page spends 2% before it fires, its ticket 10%)",
+            pct(r1),
+            pct(r2)
+        ),
+        format!(
+            "rollback speed — the median time from detection to healthy again: fast ≤ {t1} s, \
+             medium ≤ {} min, slow above; the p95 shows the tail",
+            t2 / 60.0
+        ),
+        format!(
+            "cost — the most pods at once (p95) over the steady replicas: low ≤ {c1}×, \
+             medium ≤ {c2}×, high above (a second environment is 2×)"
+        ),
+        "complexity — what a strategy needs beyond a Deployment (a traffic router, \
+         metrics-driven analysis, twice the capacity, a person's steps): none is low, one or \
+         two (or none, under a rollout controller) medium, three or more high"
+            .to_owned(),
+    ];
+    Block::List(items.into_iter().map(|t| vec![plain(t)]).collect())
+}

@@ -1,0 +1,130 @@
+//! The whiteboard's words — risk, rollback speed, cost, complexity — derived
+//! from the measured numbers, each with the figure it rests on.
+//!
+//! The thresholds are fixed and documented (README, "Reading the report") so a
+//! grade means the same in every scenario:
+//!
+//! - **risk**: the error budget a bad release burns, at p95. Below 2% is low —
+//!   less than the SRE Workbook's fast-burn page (14.4× over 1 h) spends
+//!   before it fires; up to 10% is medium — what its slowest, ticket-level
+//!   alert (1× over 3 days) lets go; more is high.
+//! - **rollback speed**: detection → healthy again, the median rollback. Up
+//!   to 1 min is fast (a switch of traffic), up to 10 min medium (pods must
+//!   start), more is slow (a rebuild, a redeploy, a restore). The p95 beside
+//!   it shows the tail (e.g. blue-green after blue was scaled down).
+//! - **cost**: the most pods at once, at p95, over the steady replicas. Up to
+//!   1.3× is low (a surge), up to 1.75× medium, more is high (a second
+//!   environment).
+//! - **complexity**: what the strategy needs beyond a Deployment, as
+//!   [`crate::recommend::Needs::complexity`] grades it.
+
+use serde::Serialize;
+
+use crate::montecarlo::StrategySummary;
+
+/// A grade, from the reader's side: good, fair or poor. Each column says it
+/// in its own words (risk "low", rollback "fast", …).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mark {
+    Good,
+    Fair,
+    Poor,
+}
+
+/// One column of the whiteboard table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Column {
+    Risk,
+    Rollback,
+    Cost,
+    Complexity,
+}
+
+impl Column {
+    /// The word for `mark` in this column.
+    pub fn word(self, mark: Mark) -> &'static str {
+        match (self, mark) {
+            (Column::Rollback, Mark::Good) => "fast",
+            (Column::Rollback, Mark::Fair) => "medium",
+            (Column::Rollback, Mark::Poor) => "slow",
+            (_, Mark::Good) => "low",
+            (_, Mark::Fair) => "medium",
+            (_, Mark::Poor) => "high",
+        }
+    }
+
+    /// The column's heading.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Column::Risk => "risk",
+            Column::Rollback => "rollback speed",
+            Column::Cost => "cost",
+            Column::Complexity => "complexity",
+        }
+    }
+}
+
+/// Error budget burned by a bad release (p95): the bounds of low and medium.
+pub const RISK_BUDGET_BURN: [f64; 2] = [0.02, 0.10];
+/// Detection → recovered (p50), seconds: the bounds of fast and medium.
+pub const ROLLBACK_SECONDS: [f64; 2] = [60.0, 600.0];
+/// Peak pods (p95) over the steady replicas: the bounds of low and medium.
+pub const PEAK_PODS_RATIO: [f64; 2] = [1.3, 1.75];
+
+/// Grades `value` against `[good, fair]` upper bounds (inclusive).
+pub fn mark(value: f64, bounds: [f64; 2]) -> Mark {
+    if value <= bounds[0] {
+        Mark::Good
+    } else if value <= bounds[1] {
+        Mark::Fair
+    } else {
+        Mark::Poor
+    }
+}
+
+/// Risk: the p95 error budget burn given a bad release (`None`: no bad release).
+pub fn risk(s: &StrategySummary) -> Option<(Mark, f64)> {
+    let burn = s.given_bad.get("error_budget_burn")?.p95?;
+    Some((mark(burn, RISK_BUDGET_BURN), burn))
+}
+
+/// Rollback speed: the median rollback time (`None`: nothing was rolled back).
+pub fn rollback(s: &StrategySummary) -> Option<(Mark, f64)> {
+    let t = s.all.get("rollback_time_s")?.p50?;
+    Some((mark(t, ROLLBACK_SECONDS), t))
+}
+
+/// Cost: p95 peak pods as a multiple of the steady `replicas`.
+pub fn cost(s: &StrategySummary, replicas: u32) -> Option<(Mark, f64)> {
+    let peak = s.all.get("peak_pods")?.p95?;
+    let ratio = peak / f64::from(replicas.max(1));
+    Some((mark(ratio, PEAK_PODS_RATIO), ratio))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_are_inclusive_and_ordered() {
+        assert_eq!(mark(0.02, RISK_BUDGET_BURN), Mark::Good);
+        assert_eq!(mark(0.0200001, RISK_BUDGET_BURN), Mark::Fair);
+        assert_eq!(mark(0.10, RISK_BUDGET_BURN), Mark::Fair);
+        assert_eq!(mark(0.5, RISK_BUDGET_BURN), Mark::Poor);
+        assert_eq!(mark(30.0, ROLLBACK_SECONDS), Mark::Good);
+        assert_eq!(mark(601.0, ROLLBACK_SECONDS), Mark::Poor);
+        // Surge 25% (1.25×) is low; blue-green's second stack (2×) is high.
+        assert_eq!(mark(1.25, PEAK_PODS_RATIO), Mark::Good);
+        assert_eq!(mark(2.0, PEAK_PODS_RATIO), Mark::Poor);
+    }
+
+    #[test]
+    fn words_follow_the_column() {
+        assert_eq!(Column::Risk.word(Mark::Good), "low");
+        assert_eq!(Column::Rollback.word(Mark::Good), "fast");
+        assert_eq!(Column::Rollback.word(Mark::Poor), "slow");
+        assert_eq!(Column::Complexity.word(Mark::Poor), "high");
+    }
+}

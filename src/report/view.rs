@@ -1,0 +1,363 @@
+//! What a report says, built once from the scenario and the Monte Carlo
+//! summary as plain `Serialize` structs: the terminal table, `report.md` and
+//! `report.html` only lay it out.
+
+use serde::Serialize;
+
+use super::grade::{self, Column, Mark};
+use crate::montecarlo::{RunSummary, StrategySummary};
+use crate::recommend::{self, Grade, Needs};
+use crate::scenario::{Scenario, SchemaApply, SchemaKind};
+use crate::stats::Summary;
+
+/// The whole report of one run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub scenario: String,
+    pub description: String,
+    pub runs: u64,
+    pub seed: u64,
+    /// Steady replicas of the service.
+    pub replicas: u32,
+    /// Trials whose release was bad (the same for every strategy).
+    pub bad_trials: u64,
+    /// The schema change that ships with the release, in words.
+    pub schema_change: Option<String>,
+    pub strategies: Vec<StrategyView>,
+}
+
+/// One row of the whiteboard table.
+#[derive(Clone, Debug, Serialize)]
+pub struct StrategyView {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub risk: Cell,
+    pub rollback: Cell,
+    pub cost: Cell,
+    pub complexity: Cell,
+    /// When to choose it, from where it measured best.
+    pub fits_when: String,
+    pub needs: Needs,
+}
+
+/// A graded figure: the whiteboard's word and the numbers behind it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cell {
+    pub column: Column,
+    /// `None` when the figure does not exist (e.g. no bad release drawn).
+    pub mark: Option<Mark>,
+    /// The grade in the column's words, or "–".
+    pub word: &'static str,
+    /// The value graded, for ranking (lower is better).
+    #[serde(skip)]
+    pub value: Option<f64>,
+    /// Lines of evidence, most important first.
+    pub evidence: Vec<String>,
+}
+
+impl Report {
+    /// Builds the report of `summary`, a run of `sc`.
+    pub fn new(sc: &Scenario, summary: &RunSummary) -> Report {
+        let bad_trials = summary
+            .strategies
+            .first()
+            .and_then(|s| s.given_bad.get("failed_requests"))
+            .map_or(0, |m| m.count);
+        let mut strategies: Vec<StrategyView> = summary
+            .strategies
+            .iter()
+            .map(|s| view(sc, s, bad_trials))
+            .collect();
+        let fits = fits_when(&strategies);
+        for (v, f) in strategies.iter_mut().zip(fits) {
+            v.fits_when = f;
+        }
+        Report {
+            scenario: summary.scenario.clone(),
+            description: sc.description.trim().to_owned(),
+            runs: summary.runs,
+            seed: summary.seed,
+            replicas: sc.service.replicas,
+            bad_trials,
+            schema_change: schema_words(sc),
+            strategies,
+        }
+    }
+}
+
+fn view(sc: &Scenario, s: &StrategySummary, bad_trials: u64) -> StrategyView {
+    let strategy = sc.strategies.iter().find(|st| st.name == s.name);
+    let needs = strategy.map_or_else(Needs::default, |st| recommend::needs(sc, st));
+    StrategyView {
+        name: s.name.clone(),
+        kind: s.kind.clone(),
+        risk: risk_cell(s, bad_trials),
+        rollback: rollback_cell(s),
+        cost: cost_cell(s, sc.service.replicas),
+        complexity: complexity_cell(&needs),
+        fits_when: String::new(),
+        needs,
+    }
+}
+
+fn cell(column: Column, graded: Option<(Mark, f64)>, evidence: Vec<String>) -> Cell {
+    Cell {
+        column,
+        mark: graded.map(|g| g.0),
+        word: graded.map_or("–", |g| column.word(g.0)),
+        value: graded.map(|g| g.1),
+        evidence,
+    }
+}
+
+fn risk_cell(s: &StrategySummary, bad_trials: u64) -> Cell {
+    let incidents = s.outcomes.get("incident").copied().unwrap_or(0);
+    let mut evidence = vec![
+        format!(
+            "failed requests {}",
+            p50_p95(s.given_bad.get("failed_requests"), count)
+        ),
+        format!(
+            "affected users {}",
+            p50_p95(s.given_bad.get("affected_users"), count)
+        ),
+        format!(
+            "budget burn p95 {}",
+            opt(
+                stat(s.given_bad.get("error_budget_burn"), |m| m.p95),
+                percent
+            )
+        ),
+    ];
+    if bad_trials > 0 {
+        evidence.push(format!(
+            "incident in {} of bad releases",
+            percent(incidents as f64 / bad_trials as f64)
+        ));
+    }
+    cell(Column::Risk, grade::risk(s), evidence)
+}
+
+fn rollback_cell(s: &StrategySummary) -> Cell {
+    let evidence = vec![
+        format!(
+            "rollback {}",
+            p50_p95(s.all.get("rollback_time_s"), seconds)
+        ),
+        format!(
+            "recover {}",
+            p50_p95(s.given_bad.get("time_to_recover_s"), seconds)
+        ),
+        format!(
+            "detect {}",
+            p50_p95(s.given_bad.get("time_to_detect_s"), seconds)
+        ),
+    ];
+    cell(Column::Rollback, grade::rollback(s), evidence)
+}
+
+fn cost_cell(s: &StrategySummary, replicas: u32) -> Cell {
+    let graded = grade::cost(s, replicas);
+    let peak = stat(s.all.get("peak_pods"), |m| m.p95);
+    let mut evidence = vec![
+        format!(
+            "peak pods p95 {}{}",
+            opt(peak, count),
+            graded.map_or(String::new(), |g| format!(" ({:.2}×)", g.1))
+        ),
+        format!(
+            "extra pod-hours {}",
+            opt(stat(s.all.get("extra_pod_hours"), |m| m.mean), decimal)
+        ),
+        format!(
+            "money per deploy {}",
+            opt(stat(s.all.get("cost"), |m| m.mean), money)
+        ),
+    ];
+    if s.capacity.nodes_added_p95 > 0.0 || !s.capacity.fits_p95 {
+        evidence.push(format!(
+            "{} · nodes added p95 {}",
+            if s.capacity.fits_p95 {
+                "fits"
+            } else {
+                "does not fit"
+            },
+            count(s.capacity.nodes_added_p95)
+        ));
+    }
+    cell(Column::Cost, graded, evidence)
+}
+
+fn complexity_cell(needs: &Needs) -> Cell {
+    let mark = match needs.complexity() {
+        Grade::Low => Mark::Good,
+        Grade::Medium => Mark::Fair,
+        Grade::High => Mark::Poor,
+    };
+    Cell {
+        column: Column::Complexity,
+        mark: Some(mark),
+        word: Column::Complexity.word(mark),
+        // Ranks by grade, then by how many needs.
+        value: Some(mark as u8 as f64 * 10.0 + needs.count() as f64),
+        evidence: vec![format!("needs {}", needs.describe())],
+    }
+}
+
+/// "Fits when": the columns in which a strategy measured best (ties share
+/// it); a strategy best at nothing either has a rival at least as good on
+/// every count, or sits between the others.
+fn fits_when(views: &[StrategyView]) -> Vec<String> {
+    const WHEN: [&str; 4] = [
+        "the blast radius matters most",
+        "fast rollback matters most",
+        "capacity is tight",
+        "simplicity matters most",
+    ];
+    let values = |v: &StrategyView| {
+        [&v.risk, &v.rollback, &v.cost, &v.complexity].map(|c| c.value.unwrap_or(f64::INFINITY))
+    };
+    let all: Vec<[f64; 4]> = views.iter().map(values).collect();
+    let best: Vec<f64> = (0..4)
+        .map(|c| all.iter().map(|v| v[c]).fold(f64::INFINITY, f64::min))
+        .collect();
+    views
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            let wins: Vec<&str> = (0..4)
+                .filter(|&c| all[i][c].is_finite() && all[i][c] <= best[c])
+                .map(|c| WHEN[c])
+                .collect();
+            if !wins.is_empty() {
+                return join_and(&wins);
+            }
+            match (0..views.len()).find(|&j| j != i && (0..4).all(|c| all[j][c] <= all[i][c])) {
+                Some(j) => format!(
+                    "rarely: {} does as well or better on every count",
+                    views[j].name
+                ),
+                None => "a compromise: not the best on any count, and nothing beats it on all"
+                    .to_owned(),
+            }
+        })
+        .collect()
+}
+
+fn join_and(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{}; {last}", rest.join("; ")),
+    }
+}
+
+fn schema_words(sc: &Scenario) -> Option<String> {
+    let c = sc.schema_change.as_ref()?;
+    let kind = match c.kind {
+        SchemaKind::Additive => "an additive change",
+        SchemaKind::Breaking => "a breaking change",
+        SchemaKind::ExpandContract => "an expand/contract change",
+    };
+    let when = match c.apply {
+        SchemaApply::BeforeRollout => "applied before the rollout",
+        SchemaApply::AfterRollout => "applied after the rollout",
+    };
+    let undo = if c.reversible {
+        "reversible by a down-migration"
+    } else {
+        "not reversible: undoing it means a restore from backup"
+    };
+    Some(format!("{kind}, {when}, {undo}"))
+}
+
+fn stat(m: Option<&Summary>, f: impl Fn(&Summary) -> Option<f64>) -> Option<f64> {
+    m.and_then(f)
+}
+
+fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
+    v.map_or_else(|| "–".to_owned(), f)
+}
+
+/// "p50 / p95" of a metric, each formatted by `f`; "–" when no trial had it.
+pub fn p50_p95(m: Option<&Summary>, f: fn(f64) -> String) -> String {
+    match m {
+        Some(m) if m.count > 0 => format!("{} / {}", opt(m.p50, f), opt(m.p95, f)),
+        _ => "–".to_owned(),
+    }
+}
+
+/// A count, compact: 950, 12,400, 1.24M.
+pub fn count(x: f64) -> String {
+    let r = x.round();
+    if r.abs() >= 1e6 {
+        format!("{:.2}M", r / 1e6)
+    } else if r.abs() >= 1e3 {
+        let n = r as i64;
+        format!("{},{:03}", n / 1000, (n % 1000).abs())
+    } else if x != 0.0 && x.abs() < 10.0 {
+        format!("{:.1}", x)
+    } else {
+        format!("{r:.0}")
+    }
+}
+
+/// A duration in seconds, in the unit a person reads: 45 s, 12 min, 3.5 h.
+pub fn seconds(s: f64) -> String {
+    if s < 100.0 {
+        format!("{s:.0} s")
+    } else if s < 6000.0 {
+        format!("{:.0} min", s / 60.0)
+    } else {
+        format!("{:.1} h", s / 3600.0)
+    }
+}
+
+/// A share as a percent with sensible precision: 0.4%, 12%, 250%.
+pub fn percent(x: f64) -> String {
+    let p = x * 100.0;
+    if p == 0.0 {
+        "0%".to_owned()
+    } else if p < 1.0 {
+        format!("{p:.2}%")
+    } else if p < 10.0 {
+        format!("{p:.1}%")
+    } else {
+        format!("{p:.0}%")
+    }
+}
+
+/// A small quantity with two decimals.
+pub fn decimal(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+/// Money, in the pricing's currency.
+pub fn money(x: f64) -> String {
+    if x < 1.0 {
+        format!("{x:.3}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_like_a_person_writes_them() {
+        assert_eq!(count(0.0), "0");
+        assert_eq!(count(2.5), "2.5");
+        assert_eq!(count(950.4), "950");
+        assert_eq!(count(12_400.0), "12,400");
+        assert_eq!(count(1_240_000.0), "1.24M");
+        assert_eq!(seconds(45.0), "45 s");
+        assert_eq!(seconds(720.0), "12 min");
+        assert_eq!(seconds(12_600.0), "3.5 h");
+        assert_eq!(percent(0.004), "0.40%");
+        assert_eq!(percent(0.12), "12%");
+        assert_eq!(join_and(&["a", "b", "c"]), "a; b; c");
+    }
+}
