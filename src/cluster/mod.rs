@@ -273,18 +273,20 @@ impl Cluster {
         }
     }
 
+    /// The first node, in order, with the most free CPU among those the
+    /// pod fits on.
     fn best_node(&self) -> Option<usize> {
         let r = self.request;
-        let mut best: Option<usize> = None;
+        // (index, free CPU) of the best so far, kept at hand: this runs for
+        // every pod placed, over every node.
+        let mut best: Option<(usize, u64)> = None;
         for (i, n) in self.nodes.iter().enumerate() {
-            if n.free.cpu_millis >= r.cpu_millis && n.free.memory_bytes >= r.memory_bytes {
-                match best {
-                    Some(b) if self.nodes[b].free.cpu_millis >= n.free.cpu_millis => {}
-                    _ => best = Some(i),
-                }
+            let fits = n.free.cpu_millis >= r.cpu_millis && n.free.memory_bytes >= r.memory_bytes;
+            if fits && best.is_none_or(|(_, cpu)| n.free.cpu_millis > cpu) {
+                best = Some((i, n.free.cpu_millis));
             }
         }
-        best
+        best.map(|(i, _)| i)
     }
 
     /// True when some pod is waiting for room.
