@@ -169,6 +169,10 @@ impl Demand {
 
     /// [`Demand::load`] given the `requests` of [t0, t1) and the angles at
     /// both ends.
+    ///
+    /// Inlined: it runs for every version at every event, and capacity
+    /// above the day's peak (nothing to integrate) is by far the usual case.
+    #[inline]
     pub fn load_given(
         &self,
         t0: SimTime,
@@ -177,7 +181,6 @@ impl Demand {
         requests: f64,
         capacity: f64,
     ) -> Load {
-        let dt = (t1.0 - t0.0) as f64 / 1000.0;
         if capacity >= self.peak() {
             return Load {
                 requests,
@@ -185,6 +188,20 @@ impl Demand {
                 shortfall_s: 0.0,
             };
         }
+        self.load_below_peak(t0, t1, angles, requests, capacity)
+    }
+
+    /// [`Demand::load_given`] for a capacity under the day's peak.
+    #[inline(never)]
+    fn load_below_peak(
+        &self,
+        t0: SimTime,
+        t1: SimTime,
+        angles: (Angle, Angle),
+        requests: f64,
+        capacity: f64,
+    ) -> Load {
+        let dt = (t1.0 - t0.0) as f64 / 1000.0;
         let (lo, hi) = if self.amp == 0.0 {
             (self.mean, self.mean)
         } else {

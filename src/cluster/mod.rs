@@ -58,7 +58,7 @@ pub enum Phase {
 pub type PodId = u32;
 
 /// One pod.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Pod {
     pub version: Version,
     pub phase: Phase,
@@ -109,7 +109,7 @@ impl Counts {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Node {
     free: Resources,
     /// When each version's image is (or will be) on this node; NEVER if not.
@@ -117,7 +117,7 @@ struct Node {
 }
 
 /// The cluster: nodes, every pod ever created in this trial, the Pending queue.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Cluster {
     nodes: Vec<Node>,
     pub pods: Vec<Pod>,
@@ -128,6 +128,35 @@ pub struct Cluster {
     waited: u32,
     /// Ids of each version's active (Pending or placed) pods, oldest first.
     active: [Vec<PodId>; 2],
+}
+
+/// Written out for `clone_from`: every trial starts from a copy of the same
+/// cluster, and the derived `clone_from` would drop the vectors and allocate
+/// (then grow) them afresh each time instead of reusing their capacity.
+impl Clone for Cluster {
+    fn clone(&self) -> Self {
+        Cluster {
+            nodes: self.nodes.clone(),
+            pods: self.pods.clone(),
+            pending: self.pending.clone(),
+            request: self.request,
+            counts: self.counts,
+            waited: self.waited,
+            active: self.active.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.nodes.clone_from(&source.nodes);
+        self.pods.clone_from(&source.pods);
+        self.pending.clone_from(&source.pending);
+        self.request = source.request;
+        self.counts = source.counts;
+        self.waited = source.waited;
+        for (mine, theirs) in self.active.iter_mut().zip(&source.active) {
+            mine.clone_from(theirs);
+        }
+    }
 }
 
 impl Cluster {
@@ -244,18 +273,20 @@ impl Cluster {
         }
     }
 
+    /// The first node, in order, with the most free CPU among those the
+    /// pod fits on.
     fn best_node(&self) -> Option<usize> {
         let r = self.request;
-        let mut best: Option<usize> = None;
+        // (index, free CPU) of the best so far, kept at hand: this runs for
+        // every pod placed, over every node.
+        let mut best: Option<(usize, u64)> = None;
         for (i, n) in self.nodes.iter().enumerate() {
-            if n.free.cpu_millis >= r.cpu_millis && n.free.memory_bytes >= r.memory_bytes {
-                match best {
-                    Some(b) if self.nodes[b].free.cpu_millis >= n.free.cpu_millis => {}
-                    _ => best = Some(i),
-                }
+            let fits = n.free.cpu_millis >= r.cpu_millis && n.free.memory_bytes >= r.memory_bytes;
+            if fits && best.is_none_or(|(_, cpu)| n.free.cpu_millis > cpu) {
+                best = Some((i, n.free.cpu_millis));
             }
         }
-        best
+        best.map(|(i, _)| i)
     }
 
     /// True when some pod is waiting for room.

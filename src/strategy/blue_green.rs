@@ -216,13 +216,13 @@ impl BlueGreenCtl {
         }
     }
 
-    /// A post-promotion measurement.
-    pub fn measured(&mut self, slot: u8, state: RunState, cx: &mut Cx<'_>) {
+    /// A post-promotion measurement; false if it changed nothing.
+    pub fn measured(&mut self, slot: u8, state: RunState, cx: &mut Cx<'_>) -> bool {
         if slot != POST || self.stage != Stage::PostAnalysis {
-            return;
+            return false;
         }
         match state {
-            RunState::Running => {}
+            RunState::Running => return false,
             RunState::Successful => {
                 cx.out.push(Action::StopAnalysis(POST));
                 self.stage = Stage::Promoted;
@@ -236,6 +236,7 @@ impl BlueGreenCtl {
             }
             RunState::Inconclusive => cx.out.push(Action::Ask(Ask::Inconclusive)),
         }
+        true
     }
 
     /// A person answered.

@@ -433,17 +433,24 @@ impl CanaryCtl {
         }
     }
 
-    /// A measurement of an analysis run.
-    pub fn measured(&mut self, slot: u8, m: &Measurement, state: RunState, cx: &mut Cx<'_>) {
+    /// A measurement of an analysis run; false if it changed nothing (Argo
+    /// acts only when a run ends, Flagger on every check).
+    pub fn measured(
+        &mut self,
+        slot: u8,
+        m: &Measurement,
+        state: RunState,
+        cx: &mut Cx<'_>,
+    ) -> bool {
         if self.aborted || self.promoting {
-            return;
+            return false;
         }
         if let Some(f) = self.flagger().cloned() {
             self.flagger_check(&f, m.verdict, cx);
-            return;
+            return true;
         }
         match state {
-            RunState::Running => {}
+            RunState::Running => return false,
             RunState::Successful if slot == STEP && self.wait == Wait::Analysis => {
                 self.wait = Wait::Nothing;
                 self.step += 1;
@@ -456,6 +463,7 @@ impl CanaryCtl {
                 cx.out.push(Action::Ask(Ask::Inconclusive));
             }
         }
+        true
     }
 
     fn analysis_failed(&mut self, cx: &mut Cx<'_>) {

@@ -191,12 +191,20 @@ impl Controller {
         }
     }
 
-    /// A measurement of the run in `slot` was taken.
-    pub fn measured(&mut self, slot: u8, m: &Measurement, state: RunState, cx: &mut Cx<'_>) {
+    /// A measurement of the run in `slot` was taken. Returns false if the
+    /// controller let it pass without acting (a check of a run still going),
+    /// so the driver need not sync it again.
+    pub fn measured(
+        &mut self,
+        slot: u8,
+        m: &Measurement,
+        state: RunState,
+        cx: &mut Cx<'_>,
+    ) -> bool {
         match self {
             Controller::BlueGreen(c) => c.measured(slot, state, cx),
             Controller::Canary(c) => c.measured(slot, m, state, cx),
-            Controller::Recreate(_) | Controller::Rolling(_) => {}
+            Controller::Recreate(_) | Controller::Rolling(_) => false,
         }
     }
 

@@ -12,7 +12,7 @@ use crate::cluster::Version;
 use crate::sim::SimTime;
 
 /// Endpoints and routing: constant between events.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Route {
     pub ep: [u32; 2],
     pub failing: [u32; 2],
@@ -24,12 +24,36 @@ pub struct Route {
     pub schema_fails: [bool; 2],
     /// Share of requests a running migration's locks fail (0 if none runs).
     pub lock_share: f64,
+    /// Share of user traffic each version receives, worked out once from
+    /// `weight` and `ep` ([`Route::with_shares`]): the accounting of every
+    /// interval reads it several times.
+    shares: [f64; 2],
+}
+
+impl Default for Route {
+    fn default() -> Self {
+        Route {
+            ep: [0, 0],
+            failing: [0, 0],
+            weight: None,
+            mirror: 0.0,
+            schema_fails: [false, false],
+            lock_share: 0.0,
+            shares: [0.0, 0.0],
+        }
+        .with_shares()
+    }
 }
 
 impl Route {
     /// Share of user traffic each version receives.
     pub fn shares(&self) -> [f64; 2] {
-        match self.weight {
+        self.shares
+    }
+
+    /// This route with its shares set from `weight` and `ep`.
+    fn with_shares(mut self) -> Self {
+        self.shares = match self.weight {
             Some(w) => [1.0 - w, w],
             None => {
                 let n = self.ep[0] + self.ep[1];
@@ -42,7 +66,8 @@ impl Route {
                     ]
                 }
             }
-        }
+        };
+        self
     }
 }
 
@@ -99,7 +124,9 @@ impl World<'_> {
             mirror: if n.endpoints > 0 { routing.mirror } else { 0.0 },
             schema_fails: [self.db.fails(Version::Old), self.db.fails(Version::New)],
             lock_share,
+            shares: [0.0, 0.0],
         }
+        .with_shares()
     }
 
     /// Splits `requests` over the versions of route `r`; `over(k)` gives the

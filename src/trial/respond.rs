@@ -131,7 +131,7 @@ impl World<'_> {
             );
             self.note("measurement", d);
         }
-        self.with_controller(now, |c, cx| c.measured(slot, &m, state, cx));
+        self.measure_heeded = self.with_controller(now, |c, cx| c.measured(slot, &m, state, cx));
         true
     }
 

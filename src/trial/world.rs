@@ -137,6 +137,8 @@ pub struct World<'s> {
     pub(super) alert_changed: bool,
     pub(super) slots: [Option<Slot>; 2],
     pub(super) slot_gen: u32,
+    /// The controller acted on the last measurement.
+    pub(super) measure_heeded: bool,
     // Timeline.
     pub(super) visible_at: Option<SimTime>,
     /// First time the defect was present in a running pod (or crashed).
@@ -222,6 +224,7 @@ impl<'s> World<'s> {
             alert_changed: false,
             slots: [None, None],
             slot_gen: 0,
+            measure_heeded: false,
             visible_at: None,
             latent_at: None,
             detected: None,
@@ -305,6 +308,7 @@ impl<'s> World<'s> {
         self.alert_enabled = self.sc.observability.metrics && !self.alert.firing(SimTime::ZERO);
         self.slots = [None, None];
         self.slot_gen = 0;
+        self.measure_heeded = false;
         self.visible_at = None;
         self.latent_at = None;
         self.detected = None;
@@ -422,19 +426,7 @@ impl Model for World<'_> {
         let counts = self.counts();
         if !self.rollout_started {
             // A migration run first holds the rollout back.
-        } else if counts != self.synced_counts
-            || !matches!(
-                ev,
-                Ev::Booted(..)
-                    | Ev::AlertCheck(_)
-                    | Ev::UserReport(_)
-                    | Ev::CrashLoopAlert
-                    | Ev::ContractDone
-                    | Ev::RevertDone
-                    | Ev::Horizon
-                    | Ev::Deadline(_)
-            )
-        {
+        } else if counts != self.synced_counts || !self.leaves_controller_idle(ev) {
             self.reconcile(ctx);
             self.synced_counts = self.counts();
         }
@@ -446,6 +438,25 @@ impl Model for World<'_> {
 }
 
 impl World<'_> {
+    /// True if, after `ev` (handled), the controller has nothing new to act
+    /// on unless the pods' counts changed: it was not called, or it let a
+    /// measurement pass. Its last sync left it idle (syncs repeat until
+    /// nothing changes), so another with the same counts would do nothing.
+    fn leaves_controller_idle(&self, ev: Ev) -> bool {
+        match ev {
+            Ev::Booted(..)
+            | Ev::AlertCheck(_)
+            | Ev::UserReport(_)
+            | Ev::CrashLoopAlert
+            | Ev::ContractDone
+            | Ev::RevertDone
+            | Ev::Horizon
+            | Ev::Deadline(_) => true,
+            Ev::Measure(..) => !self.measure_heeded,
+            _ => false,
+        }
+    }
+
     /// Applies one event; false if it was stale.
     fn apply(&mut self, ev: Ev, ctx: &mut Context<'_, Ev>) -> bool {
         let now = ctx.now();
