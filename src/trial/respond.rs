@@ -421,6 +421,13 @@ impl World<'_> {
             );
             let next = self.next_evaluation(now);
             self.schedule_alert_check(next, ctx);
+            // Nobody is looking any more: a defect still in traffic goes on
+            // to be reported by its users, and if it already served all
+            // traffic, it did so before anyone noticed.
+            if self.troubled() {
+                self.full_bad_before_detect |= self.peak_bad >= 1.0;
+                self.schedule_report(now, ctx);
+            }
             return;
         }
         self.undo(now, ctx);

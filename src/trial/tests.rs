@@ -299,6 +299,33 @@ fn a_page_for_downtime_that_is_over_is_stood_down() {
 }
 
 #[test]
+fn a_defect_behind_a_stood_down_page_is_still_reported_by_users() {
+    // The page is for Recreate's downtime and is stood down at 180 s (alert
+    // at 60 s, 60 s ack + 60 s decide); the release's 0.1% errors stay under
+    // the alert. Users meet failures from 0 s (the downtime, then the
+    // release) and report after 1800 s of full exposure: at 1800 s, 1740 s
+    // after the defect became visible (pods Ready at 60 s).
+    let mut sc = base();
+    sc.service.termination_grace_period = Duration::from_secs(30);
+    bad(
+        &mut sc,
+        DefectKind::ErrorRate {
+            error_rate: Dist::Fixed(0.001),
+        },
+    );
+    let events = trace(&sc, 0);
+    assert!(
+        events
+            .iter()
+            .any(|e| e.event == "stand_down" && e.t_s == 180.0)
+    );
+    let r = run(&sc, 0);
+    assert_eq!(r.time_to_detect_s, Some(1740.0));
+    assert_eq!(r.outcome, Outcome::Incident);
+    assert!(r.time_to_recover_s.is_some());
+}
+
+#[test]
 fn without_metrics_users_report_after_their_delay_of_full_exposure() {
     let mut sc = base();
     sc.observability.metrics = false;
