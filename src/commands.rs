@@ -314,12 +314,23 @@ pub fn merge(opts: &MergeOptions, stdout: &mut dyn Write) -> Result<(), Error> {
         .iter()
         .map(|p| shard::read(p))
         .collect::<Result<Vec<_>, _>>()?;
+    // Checked after the shards are known to belong together.
+    let trials = shard::trials_files(&loaded);
     let merged = shard::merge(loaded)?;
+    let trials = trials?;
     let mut out = opts.out.as_deref().map(OutputDir::new).transpose()?;
     match merged.kind {
         Kind::Run => {
             let point = &merged.points[0];
             let summary = &point.summary;
+            if let Some(dir) = out.as_mut()
+                && !trials.is_empty()
+            {
+                let (tmp, mut file) = dir.add_streamed("trials.csv")?;
+                shard::join_trials(&trials, merged.runs, summary.strategies.len(), &mut file)?;
+                file.flush()
+                    .map_err(|source| Error::Write { path: tmp, source })?;
+            }
             let yaml = merged.scenario_yaml.as_deref().unwrap_or_default();
             let origin = format!("{} (as carried by its shards)", merged.scenario);
             let sc = scenario::parse(yaml, &origin)?;

@@ -700,6 +700,93 @@ mod base64 {
     }
 }
 
+/// The `trials.csv` beside each shard file, by shard index: all of them,
+/// none (e.g. a sweep), or an error naming the shard without one.
+pub fn trials_files(shards: &[Loaded]) -> Result<Vec<PathBuf>, Error> {
+    let mut by_index: Vec<(u64, PathBuf)> = shards
+        .iter()
+        .map(|s| {
+            let dir = s.path.parent().unwrap_or(Path::new("."));
+            (s.file.shard.index, dir.join("trials.csv"))
+        })
+        .collect();
+    by_index.sort();
+    let present = by_index.iter().filter(|(_, p)| p.is_file()).count();
+    if present == 0 {
+        return Ok(Vec::new());
+    }
+    if let Some((i, p)) = by_index.iter().find(|(_, p)| !p.is_file()) {
+        return Err(Error::Merge(format!(
+            "{}: missing, but the other shards wrote their trials.csv (shard {i})",
+            p.display()
+        )));
+    }
+    Ok(by_index.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Joins the shards' `trials.csv` (`files[i]` of shard i of N) into the
+/// file one machine writes: trial t's `strategies` rows come from shard
+/// t mod N, in trial order. Streams line by line; the bytes are copied, so
+/// the result is identical to a single run's.
+pub fn join_trials(
+    files: &[PathBuf],
+    runs: u64,
+    strategies: usize,
+    out: &mut dyn std::io::Write,
+) -> Result<(), Error> {
+    use std::io::BufRead;
+    let open = |p: &PathBuf| {
+        std::fs::File::open(p)
+            .map(std::io::BufReader::new)
+            .map_err(|e| Error::Merge(format!("{}: cannot read it: {e}", p.display())))
+    };
+    let mut readers = files.iter().map(open).collect::<Result<Vec<_>, _>>()?;
+    let damaged = |i: usize, why: String| {
+        Error::Merge(format!("{}: damaged trials.csv: {why}", files[i].display()))
+    };
+    let write = |out: &mut dyn std::io::Write, line: &str| {
+        out.write_all(line.as_bytes())
+            .map_err(|e| Error::Internal(anyhow::anyhow!("writing trials.csv: {e}")))
+    };
+    let mut line = String::new();
+    let mut header = None;
+    for (i, r) in readers.iter_mut().enumerate() {
+        line.clear();
+        r.read_line(&mut line)
+            .map_err(|e| damaged(i, e.to_string()))?;
+        match &header {
+            None => header = Some(line.clone()),
+            Some(h) if *h != line => return Err(damaged(i, "its header differs".into())),
+            Some(_) => {}
+        }
+    }
+    write(out, header.as_deref().unwrap_or_default())?;
+    let n = readers.len() as u64;
+    for t in 0..runs {
+        let i = (t % n) as usize;
+        for _ in 0..strategies {
+            line.clear();
+            readers[i]
+                .read_line(&mut line)
+                .map_err(|e| damaged(i, e.to_string()))?;
+            if line.split(',').next() != Some(t.to_string().as_str()) {
+                return Err(damaged(i, format!("expected a row of trial {t}")));
+            }
+            write(out, &line)?;
+        }
+    }
+    for (i, r) in readers.iter_mut().enumerate() {
+        line.clear();
+        if r.read_line(&mut line)
+            .map_err(|e| damaged(i, e.to_string()))?
+            > 0
+        {
+            return Err(damaged(i, "rows beyond the run's trials".into()));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

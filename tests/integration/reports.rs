@@ -131,3 +131,108 @@ fn every_scenario_has_its_committed_report() {
     }
     assert!(seen >= 10, "{seen} scenarios");
 }
+
+/// An SVG document with `texts` among its text.
+fn assert_svg(path: &Path, texts: &[&str]) {
+    let svg = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let name = path.display();
+    assert!(svg.trim_start().starts_with("<svg"), "{name}");
+    assert!(svg.trim_end().ends_with("</svg>"), "{name}");
+    assert_eq!(
+        svg.matches("<svg").count(),
+        svg.matches("</svg>").count(),
+        "{name}"
+    );
+    let nodes: Vec<&str> = svg
+        .split('>')
+        .filter_map(|chunk| chunk.split('<').next())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    for t in texts {
+        assert!(
+            nodes.iter().any(|n| n.contains(t)),
+            "{name} lacks the text {t:?}"
+        );
+    }
+}
+
+/// A PNG of `size` that is not a single colour.
+fn assert_png(path: &Path, size: (u32, u32)) {
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let image = image::load_from_memory(&bytes)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgb8();
+    assert_eq!(image.dimensions(), size, "{}", path.display());
+    let first = image.pixels().next().copied();
+    assert!(
+        image.pixels().any(|p| Some(*p) != first),
+        "{} is blank",
+        path.display()
+    );
+}
+
+#[test]
+fn every_plot_of_a_report_is_valid_svg_and_png_with_its_text() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let plots = root.join("reports/patterns/fast-rollback-path/plots");
+    for (name, title) in deploysim::report::document::FIGURES {
+        assert_svg(
+            &plots.join(format!("{name}.svg")),
+            &[title, "rolling", "blue-green"],
+        );
+        assert_png(&plots.join(format!("{name}.png")), (960, 540));
+    }
+}
+
+#[test]
+fn trace_out_writes_the_timeline_plot() {
+    let dir = Scratch::new("trace-out");
+    stdout_of(&[
+        "trace",
+        "scenarios/patterns/breaking-migration-first.yaml",
+        "--strategy",
+        "rolling",
+        "--bad",
+        "--out",
+        dir.arg(),
+    ]);
+    let trace: serde_json::Value = serde_json::from_str(&dir.text("trace.json")).expect("JSON");
+    assert_eq!(trace["strategy"], "rolling");
+    let plots = dir.path().join("plots");
+    assert_svg(
+        &plots.join("timeline.svg"),
+        &["pods per version", "failed requests per minute"],
+    );
+    assert_png(&plots.join("timeline.png"), (1280, 900));
+}
+
+#[test]
+fn sweep_out_plots_each_headline_metric_against_the_grid() {
+    let dir = Scratch::new("sweep-out");
+    stdout_of(&[
+        "sweep",
+        SCENARIO,
+        "--set",
+        "service.replicas=6,12",
+        "--runs",
+        "60",
+        "--quiet",
+        "--out",
+        dir.arg(),
+    ]);
+    let plots = dir.path().join("plots");
+    for name in [
+        "sweep_failed_requests_p95",
+        "sweep_time_to_recover_p95",
+        "sweep_incident_share",
+        "sweep_extra_pod_hours",
+        "sweep_cost",
+    ] {
+        assert_svg(
+            &plots.join(format!("{name}.svg")),
+            &["6", "12", "rolling", "blue-green", "service.replicas"],
+        );
+        assert_png(&plots.join(format!("{name}.png")), (960, 540));
+    }
+}

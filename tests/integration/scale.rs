@@ -97,7 +97,8 @@ fn shards_merge_into_the_single_run_byte_for_byte() {
         let mut merge = vec!["merge", "--format", "json", "--out", &merged];
         merge.extend(shards.iter().rev().map(String::as_str));
         assert_eq!(ok(&merge), printed, "stdout of merge, N = {n}");
-        for file in ["summary.json", "summary.csv"] {
+        // The merge joins the shards' trials.csv into the whole run's.
+        for file in ["summary.json", "summary.csv", "trials.csv"] {
             assert!(
                 read(&format!("{merged}/{file}")) == read(&whole.join(file)),
                 "{file} differs for N = {n}"
@@ -111,7 +112,38 @@ fn shards_merge_into_the_single_run_byte_for_byte() {
         let trial = |r: &String| r.split(',').next().and_then(|t| t.parse::<u64>().ok());
         rows.sort_by_key(trial);
         assert_eq!(rows, whole_trials, "trials.csv rows, N = {n}");
+        // The same report, but for how to reproduce it.
+        let lines = |dir: &str| -> Vec<String> {
+            let text = String::from_utf8(read(&format!("{dir}/report.md"))).expect("UTF-8");
+            text.lines()
+                .filter(|l| !l.starts_with("Reproduce"))
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(lines(&merged), lines(whole.arg()), "report.md, N = {n}");
+        for plot in ["failed_requests_cdf.svg", "outcomes.png"] {
+            assert!(
+                read(&format!("{merged}/plots/{plot}"))
+                    == read(&whole.join(&format!("plots/{plot}"))),
+                "{plot} differs for N = {n}"
+            );
+        }
     }
+}
+
+#[test]
+fn merge_refuses_a_shard_without_its_trials_when_the_others_have_them() {
+    let dir = Scratch::new("trials-missing");
+    let args = ["--runs", "60", "--strategy", "recreate"];
+    let shards: Vec<String> = (0..2).map(|i| dir.join(&format!("shard-{i}"))).collect();
+    for (i, s) in shards.iter().enumerate() {
+        run_shard(INTERNAL, &args, i as u64, 2, s);
+    }
+    fs::remove_file(format!("{}/trials.csv", shards[1])).expect("remove");
+    let out = dir.join("merged");
+    let e = bad_input(&["merge", "--out", &out, &shards[0], &shards[1]]);
+    assert!(e.contains("trials.csv") && e.contains("shard 1"), "{e}");
+    assert!(!Path::new(&out).exists(), "merge wrote output: {e}");
 }
 
 #[test]
