@@ -75,24 +75,16 @@ enum Command {
     /// `constraints` and name the one that fits best.
     Recommend {
         scenario: PathBuf,
-        /// Trials per strategy (default: the scenario's monteCarlo.runs).
-        #[arg(long)]
-        runs: Option<u64>,
-        /// Master seed (default: the scenario's monteCarlo.seed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
+        #[command(flatten)]
+        trials: TrialArgs,
         #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
         format: TraceFormat,
     },
 }
 
-/// What `run` and `sweep` share.
+/// How many trials, from which seed, on how many threads.
 #[derive(Args)]
-struct RunArgs {
-    scenario: PathBuf,
+struct TrialArgs {
     /// Trials per strategy (default: the scenario's monteCarlo.runs).
     #[arg(long)]
     runs: Option<u64>,
@@ -102,6 +94,14 @@ struct RunArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
+}
+
+/// What `run` and `sweep` share.
+#[derive(Args)]
+struct RunArgs {
+    scenario: PathBuf,
+    #[command(flatten)]
+    trials: TrialArgs,
     /// Run only this strategy (repeatable).
     #[arg(long = "strategy", value_name = "NAME")]
     strategies: Vec<String>,
@@ -129,9 +129,9 @@ impl RunArgs {
     fn into_options(self) -> Result<RunOptions, Error> {
         Ok(RunOptions {
             scenario: self.scenario,
-            runs: self.runs,
-            seed: self.seed,
-            threads: self.threads,
+            runs: self.trials.runs,
+            seed: self.trials.seed,
+            threads: self.trials.threads,
             strategies: self.strategies,
             format: self.format.into(),
             out: self.out,
@@ -227,16 +227,14 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<(), Error> {
         Command::Validate { scenario } => commands::validate(&scenario, out),
         Command::Recommend {
             scenario,
-            runs,
-            seed,
-            threads,
+            trials,
             format,
         } => {
             let opts = RecommendOptions {
                 scenario,
-                runs,
-                seed,
-                threads,
+                runs: trials.runs,
+                seed: trials.seed,
+                threads: trials.threads,
                 json: matches!(format, TraceFormat::Json),
             };
             commands::recommend(&opts, out)

@@ -18,6 +18,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::report::format::{number, percent, seconds, times};
+
 use crate::montecarlo::{Capacity, RunSummary, StrategySummary};
 use crate::scenario::{
     Analysis, BlueGreen, Canary, CanaryPlan, CanaryStep, Constraints, OnNoData, Scenario,
@@ -1185,70 +1187,6 @@ fn block(out: &mut String, s: &StrategyReport, rec: &Recommendation, width: usiz
     }
 }
 
-/// A count or amount: `16,500`, `120`, `8.5`, `0.43`.
-fn number(x: f64) -> String {
-    if !x.is_finite() {
-        return "—".to_owned();
-    }
-    if x.abs() >= 100.0 {
-        return thousands(x.round());
-    }
-    let decimals = if x.abs() >= 1.0 { 1 } else { 2 };
-    trim(format!("{x:.decimals$}"))
-}
-
-/// A whole number with thousands separators: `1,234,567`.
-fn thousands(x: f64) -> String {
-    let digits = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    if x < 0.0 { format!("-{out}") } else { out }
-}
-
-/// Drops trailing zeros of a decimal: `3.0` → `3`, `0.50` → `0.5`.
-fn trim(s: String) -> String {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        s
-    }
-}
-
-/// A fraction as a percent: `53%`, `7.4%`, `0.61%`.
-fn percent(f: f64) -> String {
-    let p = f * 100.0;
-    match p {
-        0.0 => "0%".to_owned(),
-        p if p >= 10.0 => format!("{}%", thousands(p.round())),
-        p if p >= 1.0 => format!("{}%", trim(format!("{p:.1}"))),
-        p if p >= 0.01 => format!("{}%", trim(format!("{p:.2}"))),
-        _ => "< 0.01%".to_owned(),
-    }
-}
-
-/// Seconds as `90 s`, `12 min`, `1.5 h`.
-fn seconds(s: f64) -> String {
-    match s {
-        s if s < 120.0 => format!("{} s", number(s)),
-        s if s < 3600.0 => format!("{} min", (s / 60.0).round()),
-        s => format!("{} h", trim(format!("{:.1}", s / 3600.0))),
-    }
-}
-
-/// A ratio as `2×`, `3.3×`, `14×`.
-fn times(r: f64) -> String {
-    if r < 10.0 {
-        format!("{}×", trim(format!("{r:.1}")))
-    } else {
-        format!("{}×", thousands(r.round()))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1655,24 +1593,5 @@ strategies:
         // Without metrics the analysis is blind: it never waits for anyone.
         let blind = shipped("checkout-api-no-metrics.yaml", "canary");
         assert_eq!(blind.human_steps, 0);
-    }
-
-    #[test]
-    fn numbers_read_easily() {
-        assert_eq!(number(16_500.0), "16,500");
-        assert_eq!(number(1_234_567.4), "1,234,567");
-        assert_eq!(number(120.4), "120");
-        assert_eq!(number(8.04), "8");
-        assert_eq!(number(0.426), "0.43");
-        assert_eq!(seconds(90.0), "90 s");
-        assert_eq!(seconds(720.0), "12 min");
-        assert_eq!(seconds(5400.0), "1.5 h");
-        assert_eq!(percent(0.25), "25%");
-        assert_eq!(percent(0.074), "7.4%");
-        assert_eq!(percent(0.0061), "0.61%");
-        assert_eq!(percent(2.5), "250%");
-        assert_eq!(times(3.3), "3.3×");
-        assert_eq!(times(2.0), "2×");
-        assert_eq!(times(41.2), "41×");
     }
 }

@@ -10,6 +10,7 @@
 pub mod csv;
 pub mod document;
 pub mod figures;
+pub mod format;
 pub mod grade;
 pub mod html;
 pub mod json;

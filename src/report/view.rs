@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::format::{self, percent, seconds};
 use super::grade::{self, Column, Mark};
 use crate::montecarlo::{RunSummary, StrategySummary};
 use crate::recommend::{self, Grade, Needs};
@@ -294,37 +295,11 @@ pub fn count(x: f64) -> String {
     if r.abs() >= 1e6 {
         format!("{:.2}M", r / 1e6)
     } else if r.abs() >= 1e3 {
-        let n = r as i64;
-        format!("{},{:03}", n / 1000, (n % 1000).abs())
+        format::thousands(r)
     } else if x != 0.0 && x.abs() < 10.0 {
         format!("{:.1}", x)
     } else {
         format!("{r:.0}")
-    }
-}
-
-/// A duration in seconds, in the unit a person reads: 45 s, 12 min, 3.5 h.
-pub fn seconds(s: f64) -> String {
-    if s < 100.0 {
-        format!("{s:.0} s")
-    } else if s < 6000.0 {
-        format!("{:.0} min", s / 60.0)
-    } else {
-        format!("{:.1} h", s / 3600.0)
-    }
-}
-
-/// A share as a percent with sensible precision: 0.4%, 12%, 250%.
-pub fn percent(x: f64) -> String {
-    let p = x * 100.0;
-    if p == 0.0 {
-        "0%".to_owned()
-    } else if p < 1.0 {
-        format!("{p:.2}%")
-    } else if p < 10.0 {
-        format!("{p:.1}%")
-    } else {
-        format!("{p:.0}%")
     }
 }
 
@@ -353,11 +328,6 @@ mod tests {
         assert_eq!(count(950.4), "950");
         assert_eq!(count(12_400.0), "12,400");
         assert_eq!(count(1_240_000.0), "1.24M");
-        assert_eq!(seconds(45.0), "45 s");
-        assert_eq!(seconds(720.0), "12 min");
-        assert_eq!(seconds(12_600.0), "3.5 h");
-        assert_eq!(percent(0.004), "0.40%");
-        assert_eq!(percent(0.12), "12%");
         assert_eq!(join_and(&["a", "b", "c"]), "a; b; c");
     }
 }

@@ -3,6 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use assert_cmd::Command;
 use deploysim::commands::{self, Format, RunOptions};
 use serde_json::Value;
 
@@ -100,4 +101,34 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.0);
     }
+}
+
+/// The built binary.
+pub fn deploysim() -> Command {
+    Command::cargo_bin("deploysim").expect("the deploysim binary is built")
+}
+
+/// Runs `deploysim ARGS`, expects exit 0 and no panic; returns stdout.
+pub fn ok(args: &[&str]) -> String {
+    let out = deploysim().args(args).output().expect("deploysim runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    String::from_utf8(out.stdout).expect("UTF-8 stdout")
+}
+
+/// Runs `deploysim ARGS`, expects exit 2, nothing on stdout and one line on
+/// stderr; returns that line.
+pub fn bad_input(args: &[&str]) -> String {
+    bad_input_with(deploysim().args(args), args)
+}
+
+pub fn bad_input_with(cmd: &mut Command, args: &[&str]) -> String {
+    let out = cmd.output().expect("deploysim runs");
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8 stderr");
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?}: wrote to stdout");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    stderr
 }

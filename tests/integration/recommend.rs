@@ -4,36 +4,12 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use deploysim::commands::{self, RecommendOptions};
 use serde_json::Value;
 
+use crate::common::{bad_input, deploysim, ok};
+
 const CHECKOUT: &str = "scenarios/checkout-api.yaml";
-
-fn deploysim() -> Command {
-    Command::cargo_bin("deploysim").expect("the deploysim binary is built")
-}
-
-/// Runs `deploysim ARGS`, expects exit 0 and no panic; returns stdout.
-fn ok(args: &[&str]) -> String {
-    let out = deploysim().args(args).output().expect("deploysim runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-    String::from_utf8(out.stdout).expect("stdout is UTF-8")
-}
-
-/// Runs `deploysim ARGS`, expects exit 2, nothing on stdout and one line on
-/// stderr; returns that line.
-fn bad_input(args: &[&str]) -> String {
-    let out = deploysim().args(args).output().expect("deploysim runs");
-    let stderr = String::from_utf8(out.stderr).expect("stderr is UTF-8");
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(out.stdout.is_empty(), "{args:?}: wrote to stdout");
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-    stderr
-}
 
 const STRATEGIES: [&str; 6] = [
     "recreate",

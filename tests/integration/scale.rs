@@ -9,45 +9,16 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use deploysim::montecarlo::{self, Plan, Shard, StrategyStats};
 use deploysim::scenario;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::common::Scratch;
+use crate::common::{Scratch, bad_input, bad_input_with, deploysim, ok};
 
 const INTERNAL: &str = "scenarios/internal-api.yaml";
 /// More than two chunks of 512 trials, so shards split chunks unevenly.
 const RUNS: &str = "1100";
-
-fn deploysim() -> Command {
-    Command::cargo_bin("deploysim").expect("the deploysim binary is built")
-}
-
-/// Runs `deploysim ARGS`, expects exit 0; returns stdout.
-fn ok(args: &[&str]) -> String {
-    let out = deploysim().args(args).output().expect("deploysim runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
-    String::from_utf8(out.stdout).expect("UTF-8 stdout")
-}
-
-/// Runs `deploysim ARGS`, expects exit 2, nothing on stdout and one line on
-/// stderr; returns that line.
-fn bad_input(args: &[&str]) -> String {
-    bad_input_with(deploysim().args(args), args)
-}
-
-fn bad_input_with(cmd: &mut Command, args: &[&str]) -> String {
-    let out = cmd.output().expect("deploysim runs");
-    let stderr = String::from_utf8(out.stderr).expect("UTF-8 stderr");
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(out.stdout.is_empty(), "{args:?}: wrote to stdout");
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-    stderr
-}
 
 fn read(path: &str) -> Vec<u8> {
     fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"))
