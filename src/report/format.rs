@@ -57,9 +57,12 @@ pub fn seconds(s: f64) -> String {
     }
 }
 
-/// A ratio as `2×`, `3.3×`, `14×`.
+/// A ratio as `1.02×`, `2×`, `3.3×`, `14×`.
 pub fn times(r: f64) -> String {
-    if r < 10.0 {
+    if r < 1.95 {
+        // Just over a limit: 1.02×, not a bare 1×.
+        format!("{}×", trim(format!("{r:.2}")))
+    } else if r < 10.0 {
         format!("{}×", trim(format!("{r:.1}")))
     } else {
         format!("{}×", thousands(r.round()))
@@ -86,6 +89,7 @@ mod tests {
         assert_eq!(percent(2.5), "250%");
         assert_eq!(times(3.3), "3.3×");
         assert_eq!(times(2.0), "2×");
+        assert_eq!(times(1.02), "1.02×");
         assert_eq!(times(41.2), "41×");
     }
 }
