@@ -81,7 +81,14 @@ pub fn run(opts: &RunOptions, stdout: &mut dyn Write) -> Result<(), Error> {
     let report = Report::new(&sc, &summary);
     if let Some(mut dir) = out {
         add_summary(&mut dir, &summary)?;
-        add_report(&mut dir, &report, &summary, &stats, &reproduce(opts, &plan))?;
+        add_report(
+            &mut dir,
+            &sc,
+            &report,
+            &summary,
+            &stats,
+            &reproduce(opts, &plan),
+        )?;
         dir.commit()?;
     }
     let table = || report::table::render(&summary, &report, opts.color);
@@ -130,6 +137,7 @@ fn add_summary(dir: &mut OutputDir, summary: &RunSummary) -> Result<(), Error> {
 /// Writes `report.md`, `report.html` and `plots/` (SVG and PNG).
 fn add_report(
     dir: &mut OutputDir,
+    sc: &Scenario,
     report: &Report,
     summary: &RunSummary,
     stats: &[StrategyStats],
@@ -137,7 +145,8 @@ fn add_report(
 ) -> Result<(), Error> {
     let figures = report::figures::run(summary, stats)?;
     add_figures(dir, &figures)?;
-    let doc = report::document::build(report, summary, command);
+    let rec = crate::recommend::recommend(sc, summary);
+    let doc = report::document::build(report, summary, &rec, command);
     dir.add("report.md", report::markdown::render(&doc).as_bytes())?;
     let svg = |name: &str| {
         figures
@@ -338,7 +347,7 @@ pub fn merge(opts: &MergeOptions, stdout: &mut dyn Write) -> Result<(), Error> {
             if let Some(mut dir) = out.take() {
                 add_summary(&mut dir, summary)?;
                 let command = "deploysim merge SHARD_DIR... --out DIR";
-                add_report(&mut dir, &report, summary, &point.stats, command)?;
+                add_report(&mut dir, &sc, &report, summary, &point.stats, command)?;
                 dir.commit()?;
             }
             let table = || report::table::render(summary, &report, opts.color);

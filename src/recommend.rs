@@ -1141,9 +1141,9 @@ pub fn render(rec: &Recommendation) -> String {
 }
 
 /// One strategy: its verdict, needs and checklist.
-fn block(out: &mut String, s: &StrategyReport, rec: &Recommendation, width: usize) {
-    let marks = rec.constrained || rec.strategies.iter().any(|s| !s.broken.is_empty());
-    let verdict = match (
+/// One line on how `s` fares: best fit, meets everything, or what it breaks.
+pub fn verdict(s: &StrategyReport, rec: &Recommendation) -> String {
+    match (
         Some(&s.name) == rec.best.as_ref(),
         s.broken.is_empty(),
         rec.constrained,
@@ -1154,8 +1154,12 @@ fn block(out: &mut String, s: &StrategyReport, rec: &Recommendation, width: usiz
         (false, true, true) => "meets every constraint".to_owned(),
         (false, true, false) => "breaks nothing (no constraints set)".to_owned(),
         (false, false, _) => format!("breaks {}", broken_list(s)),
-    };
-    let _ = writeln!(out, "{} ({}) — {verdict}", s.name, s.kind);
+    }
+}
+
+fn block(out: &mut String, s: &StrategyReport, rec: &Recommendation, width: usize) {
+    let marks = rec.constrained || rec.strategies.iter().any(|s| !s.broken.is_empty());
+    let _ = writeln!(out, "{} ({}) — {}", s.name, s.kind, verdict(s, rec));
     let _ = writeln!(
         out,
         "  complexity {}: {}",

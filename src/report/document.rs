@@ -6,6 +6,7 @@ use super::grade::{self, Mark};
 use super::table;
 use super::view::{Cell, Report};
 use crate::montecarlo::RunSummary;
+use crate::recommend::{self, Recommendation};
 
 /// A document: a title and its blocks, in order.
 #[derive(Clone, Debug)]
@@ -83,8 +84,9 @@ pub const FIGURES: [(&str, &str); 6] = [
     ("cost", "Cost: peak pods and extra pod-hours"),
 ];
 
-/// The report of one run as a document. `command` is how to reproduce it.
-pub fn build(r: &Report, s: &RunSummary, command: &str) -> Doc {
+/// The report of one run as a document, with the answer of `recommend`.
+/// `command` is how to reproduce it.
+pub fn build(r: &Report, s: &RunSummary, rec: &Recommendation, command: &str) -> Doc {
     let mut b = vec![Block::Para(vec![plain(intro(r))])];
     if !r.description.is_empty() {
         b.insert(0, Block::Para(vec![plain(r.description.clone())]));
@@ -97,6 +99,7 @@ pub fn build(r: &Report, s: &RunSummary, command: &str) -> Doc {
     }
     b.push(Block::Heading("The whiteboard, measured".into()));
     b.push(whiteboard(r));
+    b.extend(recommendation(rec));
     b.push(Block::Heading("The evidence behind each grade".into()));
     b.extend(evidence(r));
     b.push(Block::Heading("Figures".into()));
@@ -165,6 +168,36 @@ fn whiteboard(r: &Report) -> Block {
         head: head.map(String::from).to_vec(),
         rows,
     }
+}
+
+/// `recommend`'s answer: the pick, why, and each strategy's verdict
+/// against the scenario's `constraints`.
+fn recommendation(rec: &Recommendation) -> Vec<Block> {
+    let mut out = vec![
+        Block::Heading("Recommendation".into()),
+        Block::Para(vec![styled(rec.headline.clone(), Style::Strong)]),
+    ];
+    if !rec.reason.is_empty() {
+        out.push(Block::Para(vec![plain(rec.reason.clone())]));
+    }
+    let verdicts = rec
+        .strategies
+        .iter()
+        .map(|s| {
+            vec![
+                styled(s.name.clone(), Style::Strong),
+                plain(format!(": {}", recommend::verdict(s, rec))),
+            ]
+        })
+        .collect();
+    out.push(Block::List(verdicts));
+    for note in &rec.notes {
+        out.push(Block::Para(vec![
+            styled("Note", Style::Strong),
+            plain(format!(": {note}")),
+        ]));
+    }
+    out
 }
 
 fn evidence(r: &Report) -> Vec<Block> {
