@@ -2,6 +2,7 @@
 //! figures — built once from a [`Report`]; `markdown` and `html` only lay it
 //! out, so both files always say the same thing.
 
+use super::format;
 use super::grade::{self, Mark};
 use super::table;
 use super::view::{Cell, Report};
@@ -102,6 +103,8 @@ pub fn build(r: &Report, s: &RunSummary, rec: &Recommendation, command: &str) ->
     b.extend(recommendation(rec));
     b.push(Block::Heading("The evidence behind each grade".into()));
     b.extend(evidence(r));
+    b.push(Block::Heading("Capacity".into()));
+    b.push(capacity(s));
     b.push(Block::Heading("Figures".into()));
     b.extend(FIGURES.iter().map(|(file, title)| Block::Figure {
         file: (*file).into(),
@@ -222,6 +225,56 @@ fn evidence(r: &Report) -> Vec<Block> {
         out.push(Block::List(items));
     }
     out
+}
+
+/// What each strategy asks of the cluster at p95 (the summary's
+/// `capacity` block) and what it costs.
+fn capacity(s: &RunSummary) -> Block {
+    let head = [
+        "strategy",
+        "CPU headroom p95",
+        "memory headroom p95",
+        "nodes added p95",
+        "fits the cluster",
+        "peak pods p95",
+        "extra pod-hours mean",
+        "cost mean",
+    ];
+    let rows = s
+        .strategies
+        .iter()
+        .map(|st| {
+            let c = &st.capacity;
+            let stat = |k: &str, f: fn(&crate::stats::Summary) -> Option<f64>| {
+                st.all
+                    .get(k)
+                    .and_then(f)
+                    .map_or("–".to_owned(), format::number)
+            };
+            [
+                st.name.clone(),
+                format!("{} cores", format::number(c.cpu_headroom_p95)),
+                format!("{} GiB", format::number(c.memory_headroom_gib_p95)),
+                format::number(c.nodes_added_p95),
+                if c.fits_p95 {
+                    "yes"
+                } else {
+                    "no: pods wait for room"
+                }
+                .to_owned(),
+                stat("peak_pods", |m| m.p95),
+                stat("extra_pod_hours", |m| m.mean),
+                stat("cost", |m| m.mean),
+            ]
+            .into_iter()
+            .map(|t| vec![plain(t)])
+            .collect()
+        })
+        .collect();
+    Block::Table {
+        head: head.map(String::from).to_vec(),
+        rows,
+    }
 }
 
 fn figures_table(s: &RunSummary) -> Block {
