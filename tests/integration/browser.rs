@@ -23,9 +23,9 @@ fn chromium() -> PathBuf {
     if let Some(path) = std::env::var_os("CHROMIUM") {
         return PathBuf::from(path);
     }
-    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(PathBuf::from)
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
         .find(|p| p.is_file());
     found.unwrap_or_else(|| {
         panic!(
