@@ -731,6 +731,11 @@ impl World<'_> {
 
     /// Places whatever Pending pods now fit and starts them.
     fn place_pending(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
+        if self.cluster.pending_queue_empty() {
+            // The usual case (after every sync, every pod gone): nothing to
+            // place, and with nothing Pending the autoscaler has nothing to do.
+            return;
+        }
         let mut placed = std::mem::take(&mut self.scratch_placed);
         placed.clear();
         self.cluster.place_pending(now, &mut placed);
