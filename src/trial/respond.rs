@@ -169,7 +169,7 @@ impl World<'_> {
         self.peak_pods = self.peak_pods.max(self.cluster.existing());
         let mut phase = self
             .controller
-            .phase(self.replicas, &self.spec, &self.counts());
+            .phase(self.replicas, &self.spec, self.cluster.all_counts());
         if phase == Phase::Progressing && self.complete_at.is_some() {
             // Kubernetes keeps NewReplicaSetAvailable once a rollout has
             // completed: pods failing later do not reopen the progress deadline.
@@ -288,7 +288,7 @@ impl World<'_> {
 
     /// Deployment status for progress: (updated, old, ready, available).
     pub(super) fn status(&self) -> [u32; 4] {
-        let [o, n] = self.counts();
+        let [o, n] = self.cluster.all_counts();
         [
             n.active,
             o.active,
@@ -349,7 +349,7 @@ impl World<'_> {
     }
 
     fn check_milestones(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
-        let [o, n] = self.counts();
+        let [o, n] = *self.cluster.all_counts();
         if self.phase == Phase::Completed && self.complete_at.is_none() {
             self.complete_at = Some(now);
             self.after_complete(ctx);
@@ -556,7 +556,7 @@ impl World<'_> {
     /// Nothing left to happen that matters: the rollout (or its rollback) is
     /// done and quiet, nobody is still to act, and a bad release is gone.
     pub(super) fn finished(&self) -> bool {
-        let [o, n] = self.counts();
+        let [o, n] = self.cluster.all_counts();
         let quiet = o.terminating + n.terminating == 0
             && o.failing + n.failing == 0
             && self.people_pending == 0
@@ -625,7 +625,7 @@ impl World<'_> {
     }
 
     fn push_trace(&mut self, now: SimTime, event: &'static str, detail: String) {
-        let [o, n] = self.counts();
+        let [o, n] = self.cluster.all_counts();
         let share = self.current_route().shares()[1];
         let failed = self.failed;
         if let Some(t) = self.trace.as_mut() {

@@ -106,6 +106,9 @@ pub struct World<'s> {
     initial_cluster: Option<Cluster>,
     pub(super) spec: Specs,
     pub(super) release: ReleaseDraw,
+    /// The release is bad; its pods crash on start. Read at every controller
+    /// call, so kept at hand rather than worked out from the defect each time.
+    defect_flags: (bool, bool),
     pub(super) streams: Option<TrialStreams>,
     queue: EventQueue<Ev>,
     scratch_ids: Vec<PodId>,
@@ -199,6 +202,7 @@ impl<'s> World<'s> {
             initial_cluster: None,
             spec: [replicas, 0],
             release: ReleaseDraw { defect: None },
+            defect_flags: (false, false),
             streams: None,
             queue: EventQueue::new(),
             scratch_ids: Vec::new(),
@@ -281,6 +285,10 @@ impl<'s> World<'s> {
         self.queue.clear();
         self.controller.reset();
         self.release = release.clone();
+        self.defect_flags = match &release.defect {
+            Some(d) => (true, d.crash_on_start),
+            None => (false, false),
+        };
         self.streams = Some(streams);
         self.spec = [self.replicas, 0];
         self.actions.clear();
@@ -373,24 +381,13 @@ impl<'s> World<'s> {
         self.streams.as_mut().expect("streams are set for the run")
     }
 
-    /// Counts of both versions.
-    pub(super) fn counts(&self) -> [crate::cluster::Counts; 2] {
-        [
-            *self.cluster.counts(Version::Old),
-            *self.cluster.counts(Version::New),
-        ]
-    }
-
     /// Runs `f` on the controller with a context over this world.
     pub(super) fn with_controller<R>(
         &mut self,
         now: SimTime,
         f: impl FnOnce(&mut Controller, &mut Cx<'_>) -> R,
     ) -> R {
-        let (bad, crash) = match &self.release.defect {
-            Some(d) => (true, d.crash_on_start),
-            None => (false, false),
-        };
+        let (bad, crash) = self.defect_flags;
         let smoke_draw = match (&self.controller, self.streams.as_mut()) {
             (Controller::BlueGreen(_), Some(st)) => st.smoke_draw(),
             _ => 1.0,
@@ -423,12 +420,13 @@ impl Model for World<'_> {
         self.record_trace(now, ev);
         // The controller is woken by what it watches: its own events, and
         // changes in the pods' counts.
-        let counts = self.counts();
         if !self.rollout_started {
             // A migration run first holds the rollout back.
-        } else if counts != self.synced_counts || !self.leaves_controller_idle(ev) {
+        } else if *self.cluster.all_counts() != self.synced_counts
+            || !self.leaves_controller_idle(ev)
+        {
             self.reconcile(ctx);
-            self.synced_counts = self.counts();
+            self.synced_counts = *self.cluster.all_counts();
         }
         self.after_change(ctx);
         if self.finished() {
