@@ -422,8 +422,10 @@ impl Model for World<'_> {
         // changes in the pods' counts.
         if !self.rollout_started {
             // A migration run first holds the rollout back.
-        } else if *self.cluster.all_counts() != self.synced_counts
-            || !self.leaves_controller_idle(ev)
+        } else if !self.leaves_controller_idle(ev)
+            || self
+                .controller
+                .may_act_on(&self.synced_counts, self.cluster.all_counts())
         {
             self.reconcile(ctx);
             self.synced_counts = *self.cluster.all_counts();
@@ -437,12 +439,15 @@ impl Model for World<'_> {
 
 impl World<'_> {
     /// True if, after `ev` (handled), the controller has nothing new to act
-    /// on unless the pods' counts changed: it was not called, or it let a
-    /// measurement pass. Its last sync left it idle (syncs repeat until
-    /// nothing changes), so another with the same counts would do nothing.
+    /// on unless the pod counts it reads changed ([`Controller::may_act_on`]):
+    /// it was not called, or it let a measurement pass. Its last sync left it
+    /// idle (syncs repeat until nothing changes), so another with the same
+    /// counts would do nothing. (A pod gone frees room, which matters to
+    /// Pending pods, not to the controller; its terminating count is a count.)
     fn leaves_controller_idle(&self, ev: Ev) -> bool {
         match ev {
             Ev::Booted(..)
+            | Ev::Gone(_)
             | Ev::AlertCheck(_)
             | Ev::UserReport(_)
             | Ev::CrashLoopAlert
