@@ -475,19 +475,17 @@ impl World<'_> {
             Ev::ContractDone => {
                 self.db.contracted = true;
                 self.db.migrating = false;
-                self.note(
-                    "contract",
-                    "the contract step removed what old code needs".into(),
-                );
+                self.note("contract", || {
+                    "the contract step removed what old code needs".into()
+                });
                 true
             }
             Ev::RevertDone => {
                 self.db.revert();
                 self.db.migrating = false;
-                self.note(
-                    "schema_reverted",
-                    "the database is back on the old schema".into(),
-                );
+                self.note("schema_reverted", || {
+                    "the database is back on the old schema".into()
+                });
                 true
             }
             Ev::RollbackStart => {
@@ -554,7 +552,7 @@ impl World<'_> {
                 true
             }
             Ev::CrashLoopAlert => {
-                self.note("alert_fired", "a pod is crash-looping".into());
+                self.note("alert_fired", || "a pod is crash-looping".into());
                 self.detect(now, Signal::CrashLoop, ctx);
                 true
             }
@@ -793,13 +791,13 @@ impl World<'_> {
             }
         }
         if before != self.spec && self.trace.is_some() {
-            self.note(
-                "scale",
+            let after = self.spec;
+            self.note("scale", || {
                 format!(
                     "old {}→{}, new {}→{}",
-                    before[0], self.spec[0], before[1], self.spec[1]
-                ),
-            );
+                    before[0], after[0], before[1], after[1]
+                )
+            });
         }
         self.carry_out(ctx);
     }
