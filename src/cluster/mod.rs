@@ -277,16 +277,29 @@ impl Cluster {
     /// pod fits on.
     fn best_node(&self) -> Option<usize> {
         let r = self.request;
-        // (index, free CPU) of the best so far, kept at hand: this runs for
-        // every pod placed, over every node.
-        let mut best: Option<(usize, u64)> = None;
+        // This runs for every pod placed, over every node: one key per node
+        // (its free CPU + 1 if the pod fits, 0 if not) and one comparison,
+        // instead of a test and a branch per condition. Strict `>` keeps the
+        // first of equals.
+        let (mut best, mut best_key) = (0, 0);
         for (i, n) in self.nodes.iter().enumerate() {
             let fits = n.free.cpu_millis >= r.cpu_millis && n.free.memory_bytes >= r.memory_bytes;
-            if fits && best.is_none_or(|(_, cpu)| n.free.cpu_millis > cpu) {
-                best = Some((i, n.free.cpu_millis));
+            let key = if fits {
+                n.free.cpu_millis.saturating_add(1)
+            } else {
+                0
+            };
+            if key > best_key {
+                (best, best_key) = (i, key);
             }
         }
-        best.map(|(i, _)| i)
+        (best_key > 0).then_some(best)
+    }
+
+    /// True when the Pending queue holds no pod at all (not even one deleted
+    /// while Pending): placing would do nothing.
+    pub fn pending_queue_empty(&self) -> bool {
+        self.pending.is_empty()
     }
 
     /// True when some pod is waiting for room.

@@ -5,54 +5,35 @@
 //! order they were scheduled (FIFO), so a trial is deterministic without ever
 //! comparing floats or relying on the heap's internal order.
 
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::time::{Duration, SimTime};
 
-/// A pending event. Its key packs (time, sequence number) into one integer,
-/// time in the high half: integer order on the key is exactly the order on
-/// the pair, and the heap compares one number instead of two fields.
-struct Entry<E> {
-    key: u128,
-    event: E,
+/// The heap key of an event: (time, sequence number) packed into one
+/// integer, time in the high half. Integer order on the key is exactly the
+/// order on the pair, so the heap compares one number instead of two fields.
+fn key(at: SimTime, seq: u64) -> u128 {
+    (u128::from(at.0) << 64) | u128::from(seq)
 }
 
-impl<E> Entry<E> {
-    fn new(at: SimTime, seq: u64, event: E) -> Self {
-        Entry {
-            key: (u128::from(at.0) << 64) | u128::from(seq),
-            event,
-        }
-    }
-
-    fn at(&self) -> SimTime {
-        SimTime((self.key >> 64) as u64)
-    }
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    /// Reversed: `BinaryHeap` is a max-heap and we want the earliest first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
-    }
+/// The time half of a key.
+fn time_of(key: u128) -> SimTime {
+    SimTime((key >> 64) as u64)
 }
 
 /// Pending events ordered by (time, insertion order).
+///
+/// The heap holds only the 16-byte keys; each event waits in a slab at its
+/// sequence number until it is popped. Every heap operation moves a key a
+/// few levels, and a key is half the size of a key beside its event (which
+/// the key's alignment pads to 32 bytes). The slab keeps every event
+/// scheduled since the queue was last empty (a trial schedules a few
+/// hundred), and starts again from sequence number 0 whenever it drains:
+/// with nothing pending, a fresh numbering orders new events just as well.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
-    next_seq: u64,
+    keys: BinaryHeap<Reverse<u128>>,
+    events: Vec<Option<E>>,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -65,42 +46,49 @@ impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
-            heap: BinaryHeap::with_capacity(64),
-            next_seq: 0,
+            keys: BinaryHeap::with_capacity(64),
+            events: Vec::with_capacity(256),
         }
     }
 
     /// Schedules `event` at `at`.
     pub fn push(&mut self, at: SimTime, event: E) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.heap.push(Entry::new(at, seq, event));
+        let seq = self.events.len() as u64;
+        self.events.push(Some(event));
+        self.keys.push(Reverse(key(at, seq)));
     }
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|e| (e.at(), e.event))
+        let Reverse(k) = self.keys.pop()?;
+        let event = self.events[k as u64 as usize]
+            .take()
+            .expect("each key's event is taken once");
+        if self.keys.is_empty() {
+            self.events.clear();
+        }
+        Some((time_of(k), event))
     }
 
     /// Time of the earliest event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(Entry::at)
+        self.keys.peek().map(|&Reverse(k)| time_of(k))
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.keys.len()
     }
 
     /// True when nothing is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.keys.is_empty()
     }
 
-    /// Drops every pending event, keeping the allocation.
+    /// Drops every pending event, keeping the allocations.
     pub fn clear(&mut self) {
-        self.heap.clear();
-        self.next_seq = 0;
+        self.keys.clear();
+        self.events.clear();
     }
 }
 

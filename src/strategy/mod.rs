@@ -182,6 +182,22 @@ impl Controller {
         }
     }
 
+    /// Whether pod counts going from `before` (at its last sync, which left
+    /// it idle) to `now` may give a sync something to do. RollingUpdate reads
+    /// only available pods besides its own specs, so pods that finish
+    /// terminating or start Ready without becoming available leave it idle;
+    /// the others may read any count.
+    pub fn may_act_on(&self, before: &[Counts; 2], now: &[Counts; 2]) -> bool {
+        match self {
+            Controller::Rolling(_) => {
+                before[0].available != now[0].available || before[1].available != now[1].available
+            }
+            Controller::Recreate(_) | Controller::BlueGreen(_) | Controller::Canary(_) => {
+                before != now
+            }
+        }
+    }
+
     /// A timer it asked for is due.
     pub fn timer(&mut self, tag: u32, cx: &mut Cx<'_>) {
         match self {

@@ -7,6 +7,7 @@
 //! routed share with no endpoint at all fails entirely. Everything is
 //! integrated in closed form over the interval.
 
+use super::release::Defect;
 use super::world::World;
 use crate::cluster::Version;
 use crate::sim::SimTime;
@@ -104,6 +105,90 @@ impl Failures {
     }
 }
 
+/// One interval's requests being split over the versions of a route.
+struct Split<'a> {
+    r: &'a Route,
+    requests: f64,
+    /// Requests per second one pod serves.
+    cap: f64,
+    defect: Option<&'a Defect>,
+    /// The last capacity integrated and its (overload, shortfall): spread
+    /// by endpoints, both versions see the same capacity per unit of
+    /// demand, and the overload is integrated once.
+    memo: Option<(f64, (f64, f64))>,
+    f: Failures,
+}
+
+impl Split<'_> {
+    /// Adds version `V`'s requests and failures; returns its shortfall, or
+    /// `None` if it receives no traffic.
+    #[inline(always)]
+    fn version<const V: usize>(&mut self, over: &impl Fn(f64) -> (f64, f64)) -> Option<f64> {
+        let (r, f) = (self.r, &mut self.f);
+        let share = r.shares()[V];
+        let ep = r.ep[V];
+        if share <= 0.0 {
+            return None;
+        }
+        let demand = share * self.requests;
+        f.requests[V] = demand;
+        let (overload, short) = if ep == 0 {
+            (demand, f64::INFINITY)
+        } else {
+            let k = f64::from(ep) * self.cap / share;
+            let (o, s) = match self.memo {
+                Some((mk, v)) if mk == k => v,
+                _ => {
+                    let v = over(k);
+                    self.memo = Some((k, v));
+                    v
+                }
+            };
+            (share * o, s)
+        };
+        let served = demand - overload;
+        let per_pod = if ep == 0 { 0.0 } else { served / f64::from(ep) };
+        f.overload += overload;
+        if r.schema_fails[V] {
+            // This version's code does not fit the schema: all of it fails.
+            f.schema += served;
+            f.errors[V] = demand;
+            if V == 0 {
+                f.old = served;
+            } else {
+                f.new_general = served;
+            }
+            return Some(short);
+        }
+        let hard = per_pod * f64::from(r.failing[V]);
+        // A running migration's locks fail a share of what still works.
+        let locked = r.lock_share * (served - hard);
+        f.schema += locked;
+        f.errors[V] = overload + hard + locked;
+        if V == 0 {
+            f.old = hard + locked;
+            return Some(short);
+        }
+        let defect = self.defect;
+        let bad_ok = match defect {
+            Some(_) => per_pod * f64::from(r.ep[1] - r.failing[1]),
+            None => 0.0,
+        };
+        let (general, segment, error) = defect.map_or((0.0, 0.0, 0.0), |d| {
+            (
+                d.fail_share,
+                d.segment_share * d.segment_fail,
+                d.error_share(),
+            )
+        });
+        let ok = 1.0 - r.lock_share;
+        f.new_general = hard + locked + ok * bad_ok * general;
+        f.new_segment = ok * bad_ok * segment;
+        f.errors[1] += ok * bad_ok * (error + segment);
+        Some(short)
+    }
+}
+
 impl World<'_> {
     pub(super) fn current_route(&self) -> Route {
         let (o, n) = (
@@ -137,78 +222,29 @@ impl World<'_> {
         requests: f64,
         over: impl Fn(f64) -> (f64, f64),
     ) -> (Failures, f64) {
-        let cap = self.sc.service.pod.capacity_rps;
-        let shares = r.shares();
-        let mut f = Failures::default();
+        let mut split = Split {
+            r,
+            requests,
+            cap: self.sc.service.pod.capacity_rps,
+            defect: self.release.defect.as_ref(),
+            memo: None,
+            f: Failures::default(),
+        };
+        // Each version on its own, the old first: with the version a
+        // constant, every test of it disappears from the code.
         let mut shortfall: f64 = 0.0;
-        let defect = self.release.defect.as_ref();
-        // Spread by endpoints, both versions see the same capacity per unit
-        // of demand: integrate the overload once.
-        let mut memo: Option<(f64, (f64, f64))> = None;
-        for (v, &share) in shares.iter().enumerate() {
-            let ep = r.ep[v];
-            if share <= 0.0 {
-                continue;
-            }
-            let demand = share * requests;
-            f.requests[v] = demand;
-            let (overload, short) = if ep == 0 {
-                (demand, f64::INFINITY)
-            } else {
-                let k = f64::from(ep) * cap / share;
-                let (o, s) = match memo {
-                    Some((mk, v)) if mk == k => v,
-                    _ => {
-                        let v = over(k);
-                        memo = Some((k, v));
-                        v
-                    }
-                };
-                (share * o, s)
-            };
+        if let Some(short) = split.version::<0>(&over) {
             shortfall = shortfall.max(short);
-            let served = demand - overload;
-            let per_pod = if ep == 0 { 0.0 } else { served / f64::from(ep) };
-            f.overload += overload;
-            if r.schema_fails[v] {
-                // This version's code does not fit the schema: all of it fails.
-                f.schema += served;
-                f.errors[v] = demand;
-                if v == 0 {
-                    f.old = served;
-                } else {
-                    f.new_general = served;
-                }
-                continue;
-            }
-            let hard = per_pod * f64::from(r.failing[v]);
-            // A running migration's locks fail a share of what still works.
-            let locked = r.lock_share * (served - hard);
-            f.schema += locked;
-            f.errors[v] = overload + hard + locked;
-            if v == 0 {
-                f.old = hard + locked;
-                continue;
-            }
-            let bad_ok = match defect {
-                Some(_) => per_pod * f64::from(r.ep[1] - r.failing[1]),
-                None => 0.0,
-            };
-            let (general, segment, error) = defect.map_or((0.0, 0.0, 0.0), |d| {
-                (
-                    d.fail_share,
-                    d.segment_share * d.segment_fail,
-                    d.error_share(),
-                )
-            });
-            let ok = 1.0 - r.lock_share;
-            f.new_general = hard + locked + ok * bad_ok * general;
-            f.new_segment = ok * bad_ok * segment;
-            f.errors[1] += ok * bad_ok * (error + segment);
         }
+        if let Some(short) = split.version::<1>(&over) {
+            shortfall = shortfall.max(short);
+        }
+        let mut f = split.f;
         if r.ep[1] > 0 {
             let failing = f64::from(r.failing[1]) / f64::from(r.ep[1]);
-            let error = defect.map_or(0.0, |d| d.error_share() + d.segment_share * d.segment_fail);
+            let error = split
+                .defect
+                .map_or(0.0, |d| d.error_share() + d.segment_share * d.segment_fail);
             f.new_error_share = failing + (1.0 - failing) * error;
         }
         (f, shortfall)

@@ -43,7 +43,7 @@ impl World<'_> {
                     since: self.tally,
                 });
                 ctx.schedule_in(interval, Ev::Measure(slot, self.slot_gen));
-                self.note("analysis_start", format!("measuring every {interval}"));
+                self.note("analysis_start", || format!("measuring every {interval}"));
             }
             Action::StopAnalysis(slot) => self.slots[slot as usize] = None,
             Action::Ask(ask) => self.page(ask, ctx),
@@ -52,7 +52,7 @@ impl World<'_> {
                     self.detected = Some((now, Signal::Check(check)));
                 }
             }
-            Action::Note(event, detail) => self.note(event, detail),
+            Action::Note(event, detail) => self.note(event, || detail),
         }
     }
 
@@ -129,7 +129,7 @@ impl World<'_> {
                 "{} requests, {} errors, p99 {:.0}ms: {:?}",
                 m.requests, m.errors, m.p99_ms, m.verdict
             );
-            self.note("measurement", d);
+            self.note("measurement", || d);
         }
         self.measure_heeded = self.with_controller(now, |c, cx| c.measured(slot, &m, state, cx));
         true
@@ -169,7 +169,7 @@ impl World<'_> {
         self.peak_pods = self.peak_pods.max(self.cluster.existing());
         let mut phase = self
             .controller
-            .phase(self.replicas, &self.spec, &self.counts());
+            .phase(self.replicas, &self.spec, self.cluster.all_counts());
         if phase == Phase::Progressing && self.complete_at.is_some() {
             // Kubernetes keeps NewReplicaSetAvailable once a rollout has
             // completed: pods failing later do not reopen the progress deadline.
@@ -198,7 +198,7 @@ impl World<'_> {
             }
             if self.visible_share(&r) > 0.0 && self.visible_at.is_none() {
                 self.visible_at = Some(now);
-                self.note("defect_visible", "users start to meet the defect".into());
+                self.note("defect_visible", || "users start to meet the defect".into());
             }
             self.schedule_report(now, ctx);
         }
@@ -263,10 +263,9 @@ impl World<'_> {
             self.alert_resolving = false;
         }
         if firing {
-            self.note(
-                "alert_fired",
-                "burn rate above threshold on both windows".into(),
-            );
+            self.note("alert_fired", || {
+                "burn rate above threshold on both windows".into()
+            });
             self.detect(now, Signal::Alert, ctx);
             return true;
         }
@@ -288,7 +287,7 @@ impl World<'_> {
 
     /// Deployment status for progress: (updated, old, ready, available).
     pub(super) fn status(&self) -> [u32; 4] {
-        let [o, n] = self.counts();
+        let [o, n] = self.cluster.all_counts();
         [
             n.active,
             o.active,
@@ -340,23 +339,21 @@ impl World<'_> {
             None => return false,
             Some(_) => self.deadline_at = None,
         }
-        self.note(
-            "progress_deadline_exceeded",
-            "no progress: the team is paged".into(),
-        );
+        self.note("progress_deadline_exceeded", || {
+            "no progress: the team is paged".into()
+        });
         self.detect(now, Signal::ProgressDeadline, ctx);
         true
     }
 
     fn check_milestones(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
-        let [o, n] = self.counts();
+        let [o, n] = *self.cluster.all_counts();
         if self.phase == Phase::Completed && self.complete_at.is_none() {
             self.complete_at = Some(now);
             self.after_complete(ctx);
-            self.note(
-                "rollout_complete",
-                "every new pod available, no old pod left".into(),
-            );
+            self.note("rollout_complete", || {
+                "every new pod available, no old pod left".into()
+            });
             ctx.schedule_in(self.sc.monte_carlo.horizon, Ev::Horizon);
         }
         let no_new_traffic = self.route.shares()[1] == 0.0 && self.route.mirror == 0.0;
@@ -367,18 +364,16 @@ impl World<'_> {
             && !self.db.blocks_old()
         {
             self.recovered_at = Some(now);
-            self.note(
-                "recovered",
-                "no traffic on the release, full capacity on the old version".into(),
-            );
+            self.note("recovered", || {
+                "no traffic on the release, full capacity on the old version".into()
+            });
         }
         let rolled_back = n.active == 0 && o.available >= self.replicas;
         if self.phase == Phase::Aborted && rolled_back && self.settled_at.is_none() {
             self.settled_at = Some(now);
-            self.note(
-                "rollback_complete",
-                "the old version is back at full size".into(),
-            );
+            self.note("rollback_complete", || {
+                "the old version is back at full size".into()
+            });
         }
     }
 
@@ -398,10 +393,9 @@ impl World<'_> {
             Signal::ProgressDeadline => "progress deadline",
             Signal::Check(_) => "a rollout check",
         };
-        self.note(
-            "detected",
-            format!("by {how}; human responds in {:.0}s", delay.as_secs_f64()),
-        );
+        self.note("detected", || {
+            format!("by {how}; human responds in {:.0}s", delay.as_secs_f64())
+        });
     }
 
     /// The human has looked. A page whose cause is gone (the error ratio is
@@ -415,10 +409,9 @@ impl World<'_> {
             // resolves it can page again.
             self.detected = None;
             self.alert_resolving = true;
-            self.note(
-                "stand_down",
-                "errors are back to normal: no rollback".into(),
-            );
+            self.note("stand_down", || {
+                "errors are back to normal: no rollback".into()
+            });
             let next = self.next_evaluation(now);
             self.schedule_alert_check(next, ctx);
             // Nobody is looking any more: a defect still in traffic goes on
@@ -449,14 +442,14 @@ impl World<'_> {
 
     fn migrate(&mut self, ctx: &mut Context<'_, Ev>) {
         self.db.migrating = true;
-        self.note("migration_start", "schema migration running".into());
+        self.note("migration_start", || "schema migration running".into());
         ctx.schedule_in(Duration(self.delays().migration_ms), Ev::MigrationDone);
     }
 
     pub(super) fn on_migrated(&mut self, now: SimTime) {
         self.db.migrating = false;
         self.db.applied = true;
-        self.note("migration_done", "the new schema is live".into());
+        self.note("migration_done", || "the new schema is live".into());
         if !self.rollout_started {
             self.start_rollout(now);
         }
@@ -499,10 +492,9 @@ impl World<'_> {
         if delay == Duration::ZERO {
             self.start_rollback(now);
         } else {
-            self.note(
-                "rollback_blocked",
-                format!("no quick way back: rollback starts in {delay}"),
-            );
+            self.note("rollback_blocked", || {
+                format!("no quick way back: rollback starts in {delay}")
+            });
             ctx.schedule_in(delay, Ev::RollbackStart);
         }
     }
@@ -530,7 +522,7 @@ impl World<'_> {
             // The fixed build is a new image: every node pulls it.
             self.cluster.evict_image(crate::cluster::Version::Old);
         }
-        self.note("rollout_undo", "rolling back to the old version".into());
+        self.note("rollout_undo", || "rolling back to the old version".into());
         self.with_controller(now, |c, cx| c.abort(cx));
     }
 
@@ -546,17 +538,16 @@ impl World<'_> {
             (d.restore_ms, "restore from backup")
         };
         self.db.migrating = true;
-        self.note(
-            "schema_revert",
-            format!("old code fails on the new schema: {how}"),
-        );
+        self.note("schema_revert", || {
+            format!("old code fails on the new schema: {how}")
+        });
         ctx.schedule_in(Duration(ms), Ev::RevertDone);
     }
 
     /// Nothing left to happen that matters: the rollout (or its rollback) is
     /// done and quiet, nobody is still to act, and a bad release is gone.
     pub(super) fn finished(&self) -> bool {
-        let [o, n] = self.counts();
+        let [o, n] = self.cluster.all_counts();
         let quiet = o.terminating + n.terminating == 0
             && o.failing + n.failing == 0
             && self.people_pending == 0
@@ -571,9 +562,12 @@ impl World<'_> {
         }
     }
 
-    pub(super) fn note(&mut self, event: &'static str, detail: String) {
+    /// Adds a line to the trace. The detail is built only when a trace is
+    /// being recorded: most trials are not traced, and a `format!` costs
+    /// more than the rest of the event.
+    pub(super) fn note(&mut self, event: &'static str, detail: impl FnOnce() -> String) {
         if self.trace.is_some() {
-            self.push_trace(self.acc_t, event, detail);
+            self.push_trace(self.acc_t, event, detail());
         }
     }
 
@@ -625,7 +619,7 @@ impl World<'_> {
     }
 
     fn push_trace(&mut self, now: SimTime, event: &'static str, detail: String) {
-        let [o, n] = self.counts();
+        let [o, n] = self.cluster.all_counts();
         let share = self.current_route().shares()[1];
         let failed = self.failed;
         if let Some(t) = self.trace.as_mut() {

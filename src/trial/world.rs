@@ -106,6 +106,9 @@ pub struct World<'s> {
     initial_cluster: Option<Cluster>,
     pub(super) spec: Specs,
     pub(super) release: ReleaseDraw,
+    /// The release is bad; its pods crash on start. Read at every controller
+    /// call, so kept at hand rather than worked out from the defect each time.
+    defect_flags: (bool, bool),
     pub(super) streams: Option<TrialStreams>,
     queue: EventQueue<Ev>,
     scratch_ids: Vec<PodId>,
@@ -199,6 +202,7 @@ impl<'s> World<'s> {
             initial_cluster: None,
             spec: [replicas, 0],
             release: ReleaseDraw { defect: None },
+            defect_flags: (false, false),
             streams: None,
             queue: EventQueue::new(),
             scratch_ids: Vec::new(),
@@ -281,6 +285,10 @@ impl<'s> World<'s> {
         self.queue.clear();
         self.controller.reset();
         self.release = release.clone();
+        self.defect_flags = match &release.defect {
+            Some(d) => (true, d.crash_on_start),
+            None => (false, false),
+        };
         self.streams = Some(streams);
         self.spec = [self.replicas, 0];
         self.actions.clear();
@@ -373,24 +381,13 @@ impl<'s> World<'s> {
         self.streams.as_mut().expect("streams are set for the run")
     }
 
-    /// Counts of both versions.
-    pub(super) fn counts(&self) -> [crate::cluster::Counts; 2] {
-        [
-            *self.cluster.counts(Version::Old),
-            *self.cluster.counts(Version::New),
-        ]
-    }
-
     /// Runs `f` on the controller with a context over this world.
     pub(super) fn with_controller<R>(
         &mut self,
         now: SimTime,
         f: impl FnOnce(&mut Controller, &mut Cx<'_>) -> R,
     ) -> R {
-        let (bad, crash) = match &self.release.defect {
-            Some(d) => (true, d.crash_on_start),
-            None => (false, false),
-        };
+        let (bad, crash) = self.defect_flags;
         let smoke_draw = match (&self.controller, self.streams.as_mut()) {
             (Controller::BlueGreen(_), Some(st)) => st.smoke_draw(),
             _ => 1.0,
@@ -423,12 +420,15 @@ impl Model for World<'_> {
         self.record_trace(now, ev);
         // The controller is woken by what it watches: its own events, and
         // changes in the pods' counts.
-        let counts = self.counts();
         if !self.rollout_started {
             // A migration run first holds the rollout back.
-        } else if counts != self.synced_counts || !self.leaves_controller_idle(ev) {
+        } else if !self.leaves_controller_idle(ev)
+            || self
+                .controller
+                .may_act_on(&self.synced_counts, self.cluster.all_counts())
+        {
             self.reconcile(ctx);
-            self.synced_counts = self.counts();
+            self.synced_counts = *self.cluster.all_counts();
         }
         self.after_change(ctx);
         if self.finished() {
@@ -439,12 +439,15 @@ impl Model for World<'_> {
 
 impl World<'_> {
     /// True if, after `ev` (handled), the controller has nothing new to act
-    /// on unless the pods' counts changed: it was not called, or it let a
-    /// measurement pass. Its last sync left it idle (syncs repeat until
-    /// nothing changes), so another with the same counts would do nothing.
+    /// on unless the pod counts it reads changed ([`Controller::may_act_on`]):
+    /// it was not called, or it let a measurement pass. Its last sync left it
+    /// idle (syncs repeat until nothing changes), so another with the same
+    /// counts would do nothing. (A pod gone frees room, which matters to
+    /// Pending pods, not to the controller; its terminating count is a count.)
     fn leaves_controller_idle(&self, ev: Ev) -> bool {
         match ev {
             Ev::Booted(..)
+            | Ev::Gone(_)
             | Ev::AlertCheck(_)
             | Ev::UserReport(_)
             | Ev::CrashLoopAlert
@@ -472,19 +475,17 @@ impl World<'_> {
             Ev::ContractDone => {
                 self.db.contracted = true;
                 self.db.migrating = false;
-                self.note(
-                    "contract",
-                    "the contract step removed what old code needs".into(),
-                );
+                self.note("contract", || {
+                    "the contract step removed what old code needs".into()
+                });
                 true
             }
             Ev::RevertDone => {
                 self.db.revert();
                 self.db.migrating = false;
-                self.note(
-                    "schema_reverted",
-                    "the database is back on the old schema".into(),
-                );
+                self.note("schema_reverted", || {
+                    "the database is back on the old schema".into()
+                });
                 true
             }
             Ev::RollbackStart => {
@@ -551,7 +552,7 @@ impl World<'_> {
                 true
             }
             Ev::CrashLoopAlert => {
-                self.note("alert_fired", "a pod is crash-looping".into());
+                self.note("alert_fired", || "a pod is crash-looping".into());
                 self.detect(now, Signal::CrashLoop, ctx);
                 true
             }
@@ -731,6 +732,11 @@ impl World<'_> {
 
     /// Places whatever Pending pods now fit and starts them.
     fn place_pending(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
+        if self.cluster.pending_queue_empty() {
+            // The usual case (after every sync, every pod gone): nothing to
+            // place, and with nothing Pending the autoscaler has nothing to do.
+            return;
+        }
         let mut placed = std::mem::take(&mut self.scratch_placed);
         placed.clear();
         self.cluster.place_pending(now, &mut placed);
@@ -785,13 +791,13 @@ impl World<'_> {
             }
         }
         if before != self.spec && self.trace.is_some() {
-            self.note(
-                "scale",
+            let after = self.spec;
+            self.note("scale", || {
                 format!(
                     "old {}→{}, new {}→{}",
-                    before[0], self.spec[0], before[1], self.spec[1]
-                ),
-            );
+                    before[0], after[0], before[1], after[1]
+                )
+            });
         }
         self.carry_out(ctx);
     }
