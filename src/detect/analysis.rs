@@ -263,21 +263,14 @@ impl AnalysisRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::Duration;
     use rand::SeedableRng;
     use rand::rngs::ChaCha8Rng;
 
+    /// The defaults (1m interval, 1% errors, 500ms p99, 100 requests), five checks.
     fn analysis() -> Analysis {
         Analysis {
-            interval: Duration::from_secs(60),
             count: Some(5),
-            error_rate_threshold: 0.01,
-            latency_p99_threshold: Duration::from_millis(500),
-            failure_limit: 0,
-            inconclusive_limit: 0,
-            min_requests: 100,
-            compare_to_baseline: false,
-            on_no_data: OnNoData::Inconclusive,
+            ..crate::scenario::defaults::analysis()
         }
     }
 

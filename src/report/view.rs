@@ -126,7 +126,7 @@ fn risk_cell(s: &StrategySummary, bad_trials: u64) -> Cell {
         format!(
             "budget burn p95 {}",
             opt(
-                stat(s.given_bad.get("error_budget_burn"), |m| m.p95),
+                s.given_bad.get("error_budget_burn").and_then(|m| m.p95),
                 percent
             )
         ),
@@ -160,7 +160,7 @@ fn rollback_cell(s: &StrategySummary) -> Cell {
 
 fn cost_cell(s: &StrategySummary, replicas: u32) -> Cell {
     let graded = grade::cost(s, replicas);
-    let peak = stat(s.all.get("peak_pods"), |m| m.p95);
+    let peak = s.all.get("peak_pods").and_then(|m| m.p95);
     let mut evidence = vec![
         format!(
             "peak pods p95 {}{}",
@@ -169,11 +169,11 @@ fn cost_cell(s: &StrategySummary, replicas: u32) -> Cell {
         ),
         format!(
             "extra pod-hours {}",
-            opt(stat(s.all.get("extra_pod_hours"), |m| m.mean), decimal)
+            opt(s.all.get("extra_pod_hours").and_then(|m| m.mean), decimal)
         ),
         format!(
             "money per deploy {}",
-            opt(stat(s.all.get("cost"), |m| m.mean), money)
+            opt(s.all.get("cost").and_then(|m| m.mean), money)
         ),
     ];
     if s.capacity.nodes_added_p95 > 0.0 || !s.capacity.fits_p95 {
@@ -271,10 +271,6 @@ fn schema_words(sc: &Scenario) -> Option<String> {
         "not reversible: undoing it means a restore from backup"
     };
     Some(format!("{kind}, {when}, {undo}"))
-}
-
-fn stat(m: Option<&Summary>, f: impl Fn(&Summary) -> Option<f64>) -> Option<f64> {
-    m.and_then(f)
 }
 
 fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {

@@ -7,17 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
 use assert_cmd::Command;
+use deploysim::report::document::FIGURES;
 
 use crate::common::Scratch;
-
-const FIGURES: [&str; 6] = [
-    "failed_requests_cdf",
-    "affected_users_cdf",
-    "time_to_detect",
-    "time_to_recover",
-    "outcomes",
-    "cost",
-];
 
 fn chromium() -> PathBuf {
     if let Some(path) = std::env::var_os("CHROMIUM") {
@@ -86,7 +78,7 @@ fn chromium_shows_every_figure_of_the_html_report() {
 
     let dom =
         String::from_utf8(headless(&profile, &page, &["--dump-dom".into()])).expect("UTF-8 DOM");
-    for id in FIGURES {
+    for (id, _) in FIGURES {
         let at = dom
             .find(&format!("<figure id=\"{id}\">"))
             .unwrap_or_else(|| panic!("figure {id} missing from the DOM"));
