@@ -99,6 +99,16 @@ pub(super) struct Failures {
     pub new_error_share: f64,
 }
 
+/// One interval's traffic on one route, integrated.
+struct Served {
+    dt_s: f64,
+    /// `demand.angle_at` the interval's end.
+    angle: crate::traffic::Angle,
+    requests: f64,
+    failures: Failures,
+    shortfall_s: f64,
+}
+
 impl Failures {
     pub fn total(&self) -> f64 {
         self.overload + self.old + self.new_general + self.new_segment
@@ -266,32 +276,43 @@ impl World<'_> {
         }
     }
 
-    /// Integrates traffic and pod-time from the last accounted instant to `now`.
-    pub(super) fn account(&mut self, now: SimTime) {
-        let t0 = self.acc_t;
+    /// Integrates pod-time from the last event to `now`: the pods change at
+    /// almost every event, so this runs at every one (it is cheap).
+    pub(super) fn account_pods(&mut self, now: SimTime) {
+        let t0 = self.pods_t;
         if now <= t0 {
             return;
         }
-        self.acc_t = now;
+        self.pods_t = now;
         let dt_s = (now.0 - t0.0) as f64 / 1000.0;
         let extra = self.cluster.existing().saturating_sub(self.replicas);
         self.extra_pod_ms += f64::from(extra) * dt_s * 1000.0;
         self.added_node_ms += f64::from(self.nodes_added) * dt_s * 1000.0;
-        let r = self.route;
-        let a0 = self.acc_angle;
-        let (requests, a1) = self.demand.requests_from(t0, a0, now);
-        self.acc_angle = a1;
-        let demand = self.demand;
-        let (f, short) = self.failures(&r, requests, |k| {
-            let l = demand.load_given(t0, now, (a0, a1), requests, k);
-            (l.overload, l.shortfall_s)
-        });
-        self.shortfall_s += short.min(dt_s);
+    }
+
+    /// Brings every account up to `now`: pod-time, and the traffic served on
+    /// the route in force since `acc_t`.
+    ///
+    /// Traffic is integrated lazily: the route holds between its changes, so
+    /// the interval since `acc_t` is integrated in one closed form when the
+    /// route is about to change ([`Self::after_change`]) or when something
+    /// reads what was served (a measurement, an alert evaluation, the users'
+    /// reports, the result) — not at every event. A pod that is gone, for
+    /// instance, changes the pod-hours but not where requests go.
+    pub(super) fn account(&mut self, now: SimTime) {
+        self.account_pods(now);
+        let Some(i) = self.served_since(now) else {
+            return;
+        };
+        self.acc_t = now;
+        self.acc_angle = i.angle;
+        let (r, f, requests) = (self.route, i.failures, i.requests);
+        self.shortfall_s += i.shortfall_s;
         let total = f.total();
         self.failed += total;
         self.requests += requests;
         if requests > 0.0 {
-            self.report_exposure_s += self.trouble_share(&r, total, f.schema, requests) * dt_s;
+            self.report_exposure_s += self.trouble_share(&r, total, f.schema, requests) * i.dt_s;
         }
         self.tally_add(&r, &f, requests);
         self.expose(&r, &f);
@@ -299,6 +320,36 @@ impl World<'_> {
             let errors = total + self.baseline * (requests - total);
             self.alert.record(now, requests, errors);
         }
+    }
+
+    /// Failed requests so far, counting those of the interval not yet
+    /// integrated (a trace line reads it without changing the accounts).
+    pub(super) fn failed_so_far(&self, now: SimTime) -> f64 {
+        self.failed + self.served_since(now).map_or(0.0, |i| i.failures.total())
+    }
+
+    /// What the route in force since `acc_t` served up to `now`; `None` if
+    /// no time has passed.
+    fn served_since(&self, now: SimTime) -> Option<Served> {
+        let t0 = self.acc_t;
+        if now <= t0 {
+            return None;
+        }
+        let dt_s = (now.0 - t0.0) as f64 / 1000.0;
+        let a0 = self.acc_angle;
+        let (requests, a1) = self.demand.requests_from(t0, a0, now);
+        let demand = self.demand;
+        let (failures, short) = self.failures(&self.route, requests, |k| {
+            let l = demand.load_given(t0, now, (a0, a1), requests, k);
+            (l.overload, l.shortfall_s)
+        });
+        Some(Served {
+            dt_s,
+            angle: a1,
+            requests,
+            failures,
+            shortfall_s: short.min(dt_s),
+        })
     }
 
     fn tally_add(&mut self, r: &Route, f: &Failures, requests: f64) {

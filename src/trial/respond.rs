@@ -35,6 +35,7 @@ impl World<'_> {
         match a {
             Action::Timer(after, tag) => ctx.schedule_in(after, Ev::Timer(tag)),
             Action::StartAnalysis(slot, analysis) => {
+                self.account(now);
                 self.slot_gen += 1;
                 let interval = analysis.interval;
                 self.slots[slot as usize] = Some(Slot {
@@ -101,6 +102,8 @@ impl World<'_> {
         if s.generation != generation {
             return false;
         }
+        self.account(now);
+        let s = self.slots[slot as usize].as_ref().expect("checked above");
         let w = self.window(&s.since);
         let a = s.run.analysis.clone();
         let latency = &self.sc.service.latency;
@@ -163,6 +166,7 @@ impl World<'_> {
         let now = ctx.now();
         let route = self.current_route();
         if route != self.route {
+            self.account(now); // the old route served until now
             self.route = route;
             self.on_route_change(now, ctx);
         }
@@ -220,13 +224,14 @@ impl World<'_> {
         if rate <= 0.0 || self.detected.is_some() {
             return;
         }
-        let needed = self.report_needed_s();
+        let needed = self.report_needed_s(now);
         let at = now + Duration::from_millis_f64((needed * 1000.0 / rate).max(1.0));
         ctx.schedule_at(at, Ev::UserReport(self.report_gen));
     }
 
     /// Full-exposure seconds still missing before users report.
-    pub(super) fn report_needed_s(&mut self) -> f64 {
+    pub(super) fn report_needed_s(&mut self, now: SimTime) -> f64 {
+        self.account(now);
         let sc = self.sc;
         (self.streams().report_delay_ms(sc) as f64 / 1000.0 - self.report_exposure_s).max(0.0)
     }
@@ -253,6 +258,7 @@ impl World<'_> {
         if self.detected.is_some() {
             return false;
         }
+        self.account(now);
         let firing = self.alert.firing(now);
         if self.alert_resolving {
             if firing {
@@ -567,7 +573,7 @@ impl World<'_> {
     /// more than the rest of the event.
     pub(super) fn note(&mut self, event: &'static str, detail: impl FnOnce() -> String) {
         if self.trace.is_some() {
-            self.push_trace(self.acc_t, event, detail());
+            self.push_trace(self.now, event, detail());
         }
     }
 
@@ -621,7 +627,7 @@ impl World<'_> {
     fn push_trace(&mut self, now: SimTime, event: &'static str, detail: String) {
         let [o, n] = self.cluster.all_counts();
         let share = self.current_route().shares()[1];
-        let failed = self.failed;
+        let failed = self.failed_so_far(now);
         if let Some(t) = self.trace.as_mut() {
             t.push(super::world::TraceEvent {
                 t_s: now.as_secs_f64(),

@@ -115,7 +115,11 @@ pub struct World<'s> {
     scratch_placed: Vec<(PodId, SimTime)>,
     pub(super) actions: Vec<Action>,
     pub(super) spare_actions: Vec<Action>,
-    // Accounting, integrated up to `acc_t`.
+    /// The time of the event being handled.
+    pub(super) now: SimTime,
+    /// Pod-time is integrated up to `pods_t` (every event), traffic up to
+    /// `acc_t` (when the route changes or someone reads it: see `account`).
+    pub(super) pods_t: SimTime,
     pub(super) acc_t: SimTime,
     /// `demand.angle_at(acc_t)`, carried from one interval to the next.
     pub(super) acc_angle: crate::traffic::Angle,
@@ -209,6 +213,8 @@ impl<'s> World<'s> {
             scratch_placed: Vec::new(),
             actions: Vec::new(),
             spare_actions: Vec::new(),
+            now: SimTime::ZERO,
+            pods_t: SimTime::ZERO,
             acc_t: SimTime::ZERO,
             acc_angle: Default::default(),
             route: Route::default(),
@@ -292,6 +298,8 @@ impl<'s> World<'s> {
         self.streams = Some(streams);
         self.spec = [self.replicas, 0];
         self.actions.clear();
+        self.now = SimTime::ZERO;
+        self.pods_t = SimTime::ZERO;
         self.acc_t = SimTime::ZERO;
         self.acc_angle = self.demand.angle_at(SimTime::ZERO);
         self.failed = 0.0;
@@ -413,7 +421,8 @@ impl Model for World<'_> {
     fn handle(&mut self, ev: Ev, ctx: &mut Context<'_, Ev>) {
         self.events += 1;
         let now = ctx.now();
-        self.account(now);
+        self.now = now;
+        self.account_pods(now);
         if !self.apply(ev, ctx) {
             return; // stale event: nothing happened
         }
@@ -544,7 +553,7 @@ impl World<'_> {
                     return false;
                 }
                 // The schedule assumed the rate at its start; demand moves.
-                if self.report_needed_s() > 1e-3 {
+                if self.report_needed_s(now) > 1e-3 {
                     self.schedule_report(now, ctx);
                     return false;
                 }
