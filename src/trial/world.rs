@@ -427,6 +427,12 @@ impl Model for World<'_> {
             return; // stale event: nothing happened
         }
         self.record_trace(now, ev);
+        if matches!(ev, Ev::Measure(..)) && !self.measure_heeded {
+            // A measurement the controller let pass changed only the analysis
+            // run: nothing the controller, the route or the milestones read.
+            // Everything is as the last event left it, settled.
+            return;
+        }
         // The controller is woken by what it watches: its own events, and
         // changes in the pods' counts.
         if !self.rollout_started {
