@@ -162,13 +162,15 @@ impl World<'_> {
     }
 
     /// Bookkeeping after an event changed the world.
-    pub(super) fn after_change(&mut self, ctx: &mut Context<'_, Ev>) {
+    pub(super) fn after_change(&mut self, ctx: &mut Context<'_, Ev>, route_may_change: bool) {
         let now = ctx.now();
-        let route = self.current_route();
-        if route != self.route {
-            self.account(now); // the old route served until now
-            self.route = route;
-            self.on_route_change(now, ctx);
+        if route_may_change {
+            let route = self.current_route();
+            if route != self.route {
+                self.account(now); // the old route served until now
+                self.route = route;
+                self.on_route_change(now, ctx);
+            }
         }
         self.peak_pods = self.peak_pods.max(self.cluster.existing());
         let mut phase = self

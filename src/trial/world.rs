@@ -435,6 +435,7 @@ impl Model for World<'_> {
         }
         // The controller is woken by what it watches: its own events, and
         // changes in the pods' counts.
+        let mut synced = false;
         if !self.rollout_started {
             // A migration run first holds the rollout back.
         } else if !self.leaves_controller_idle(ev)
@@ -444,8 +445,9 @@ impl Model for World<'_> {
         {
             self.reconcile(ctx);
             self.synced_counts = *self.cluster.all_counts();
+            synced = true;
         }
-        self.after_change(ctx);
+        self.after_change(ctx, synced || !Self::keeps_route(ev));
         if self.finished() {
             ctx.stop();
         }
@@ -473,6 +475,22 @@ impl World<'_> {
             Ev::Measure(..) => !self.measure_heeded,
             _ => false,
         }
+    }
+
+    /// True if `ev` (handled, with no controller sync after it) cannot have
+    /// changed the route: endpoints, weights, mirroring, the schema. A pod
+    /// gone was terminating, out of the endpoints already; a page or a
+    /// missed deadline only tells people.
+    fn keeps_route(ev: Ev) -> bool {
+        matches!(
+            ev,
+            Ev::Gone(_)
+                | Ev::AlertCheck(_)
+                | Ev::UserReport(_)
+                | Ev::CrashLoopAlert
+                | Ev::Deadline(_)
+                | Ev::Horizon
+        )
     }
 
     /// Applies one event; false if it was stale.
