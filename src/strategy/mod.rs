@@ -184,17 +184,19 @@ impl Controller {
 
     /// Whether pod counts going from `before` (at its last sync, which left
     /// it idle) to `now` may give a sync something to do. RollingUpdate reads
-    /// only available pods besides its own specs, so pods that finish
-    /// terminating or start Ready without becoming available leave it idle;
-    /// the others may read any count.
+    /// only available pods besides its own specs, and the Argo controllers
+    /// only available and active (created, not terminating) ones, so pods
+    /// that finish terminating or start Ready without becoming available
+    /// leave them idle; Recreate waits for old pods to be gone, so any count
+    /// may wake it.
     pub fn may_act_on(&self, before: &[Counts; 2], now: &[Counts; 2]) -> bool {
+        let changed = |f: fn(&Counts) -> u32| (0..2).any(|v| f(&before[v]) != f(&now[v]));
         match self {
-            Controller::Rolling(_) => {
-                before[0].available != now[0].available || before[1].available != now[1].available
+            Controller::Rolling(_) => changed(|c| c.available),
+            Controller::BlueGreen(_) | Controller::Canary(_) => {
+                changed(|c| c.available) || changed(|c| c.active)
             }
-            Controller::Recreate(_) | Controller::BlueGreen(_) | Controller::Canary(_) => {
-                before != now
-            }
+            Controller::Recreate(_) => before != now,
         }
     }
 
