@@ -164,6 +164,11 @@ pub struct World<'s> {
     pub(super) deadline_gen: u32,
     pub(super) deadline_at: Option<SimTime>,
     pub(super) trace: Option<Vec<TraceEvent>>,
+    /// Tests: take none of the shortcuts that skip work after an event
+    /// (controller syncs, route checks, settled measurements), to check
+    /// that they change nothing.
+    #[cfg(test)]
+    pub(super) thorough: bool,
     /// Full-exposure seconds users have had of the defect, and the
     /// generation of the scheduled report.
     pub(super) report_exposure_s: f64,
@@ -249,6 +254,8 @@ impl<'s> World<'s> {
             deadline_gen: 0,
             deadline_at: None,
             trace: None,
+            #[cfg(test)]
+            thorough: false,
             crash_loop_paged: false,
             nodes_provisioning: 0,
             nodes_added: 0,
@@ -427,7 +434,7 @@ impl Model for World<'_> {
             return; // stale event: nothing happened
         }
         self.record_trace(now, ev);
-        if matches!(ev, Ev::Measure(..)) && !self.measure_heeded {
+        if matches!(ev, Ev::Measure(..)) && !self.measure_heeded && !self.thorough() {
             // A measurement the controller let pass changed only the analysis
             // run: nothing the controller, the route or the milestones read.
             // Everything is as the last event left it, settled.
@@ -438,7 +445,8 @@ impl Model for World<'_> {
         let mut synced = false;
         if !self.rollout_started {
             // A migration run first holds the rollout back.
-        } else if !self.leaves_controller_idle(ev)
+        } else if self.thorough()
+            || !self.leaves_controller_idle(ev)
             || self
                 .controller
                 .may_act_on(&self.synced_counts, self.cluster.all_counts())
@@ -447,7 +455,7 @@ impl Model for World<'_> {
             self.synced_counts = *self.cluster.all_counts();
             synced = true;
         }
-        self.after_change(ctx, synced || !Self::keeps_route(ev));
+        self.after_change(ctx, synced || !Self::keeps_route(ev) || self.thorough());
         if self.finished() {
             ctx.stop();
         }
@@ -475,6 +483,14 @@ impl World<'_> {
             Ev::Measure(..) => !self.measure_heeded,
             _ => false,
         }
+    }
+
+    /// Whether to take none of the shortcuts (tests only).
+    fn thorough(&self) -> bool {
+        #[cfg(test)]
+        return self.thorough;
+        #[cfg(not(test))]
+        false
     }
 
     /// True if `ev` (handled, with no controller sync after it) cannot have
