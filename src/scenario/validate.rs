@@ -764,12 +764,13 @@ fn required<'r, T>(
     key: &str,
     value: &'r Opt<T>,
 ) -> Res<&'r Spanned<T>> {
-    value.as_ref().ok_or_else(|| {
-        at.key(key).err(
-            item.referenced,
-            format!("missing required key `{key}` (or `fromManifest`)"),
-        )
-    })
+    let mut msg = format!("missing required key `{key}`");
+    if key == "type" {
+        msg += " (or `fromManifest`, to read the strategy from a Deployment or Rollout manifest)";
+    }
+    value
+        .as_ref()
+        .ok_or_else(|| at.key(key).err(item.referenced, msg))
 }
 
 /// The strategy types, as `type:` spells them.
