@@ -947,3 +947,133 @@ struct RawRolloutAnalysis {
     _analysis_run_metadata: Option<IgnoredAny>,
     starting_step: Opt<u32>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::model::IntOrPercent;
+    use crate::scenario::units;
+
+    fn int_or_string(yaml: &str) -> Option<IntOrString> {
+        serde_saphyr::from_str(yaml).ok()
+    }
+
+    #[test]
+    fn int_or_string_reads_integers_and_strings_only() {
+        assert_eq!(int_or_string("3"), Some(IntOrString::Int(3)));
+        assert_eq!(int_or_string("-1"), Some(IntOrString::Int(-1)));
+        assert_eq!(int_or_string("25%"), Some(IntOrString::Str("25%".into())));
+        assert_eq!(int_or_string("\"25\""), Some(IntOrString::Str("25".into())));
+        assert_eq!(int_or_string("10m"), Some(IntOrString::Str("10m".into())));
+        // Kubernetes refuses a float where it wants an IntOrString.
+        assert_eq!(int_or_string("2.5"), None);
+        assert_eq!(int_or_string("true"), None);
+        assert_eq!(int_or_string("[1]"), None);
+    }
+
+    #[test]
+    fn surge_and_unavailability_are_checked_as_kubernetes_does() {
+        let read = |v: IntOrString| {
+            let at = Location::UNKNOWN;
+            units::int_or_percent(&int_or_percent(Spanned::new(v, at, at)).value)
+        };
+        let s = |t: &str| IntOrString::Str(t.to_owned());
+        assert_eq!(read(IntOrString::Int(3)), Ok(IntOrPercent::Int(3)));
+        assert_eq!(read(s("25%")), Ok(IntOrPercent::Percent(25)));
+        assert_eq!(read(s("0%")), Ok(IntOrPercent::Percent(0)));
+        // A string must be a whole percent; a number may not be negative.
+        for bad in [
+            s("25"),
+            s("2.5%"),
+            s("25 %"),
+            s("abc"),
+            IntOrString::Int(-1),
+        ] {
+            assert!(read(bad.clone()).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn pauses_read_as_argo_reads_them() {
+        let secs = |v: IntOrString| pause_duration(&v);
+        let s = |t: &str| secs(IntOrString::Str(t.to_owned()));
+        assert_eq!(secs(IntOrString::Int(600)), Ok("600s".into()));
+        assert_eq!(s("600"), Ok("600s".into()));
+        assert_eq!(s("10m"), Ok("600s".into()));
+        assert_eq!(s("1h30m"), Ok("5400s".into()));
+        assert_eq!(s("1.5h"), Ok("5400s".into()));
+        assert_eq!(s(".5m"), Ok("30s".into()));
+        assert_eq!(s("90s"), Ok("90s".into()));
+        assert_eq!(s("0"), Ok("0s".into()));
+        // Argo keeps whole seconds, cut toward zero.
+        assert_eq!(s("1500ms"), Ok("1s".into()));
+        assert_eq!(s("999ms"), Ok("0s".into()));
+        assert_eq!(s("2m500000us"), Ok("120s".into()));
+        for bad in ["-5s", "5d", "1h 30m", "ten minutes", "", ".", "m", "1.2.3s"] {
+            let e = s(bad).expect_err(bad);
+            assert!(e.starts_with("expected a duration like"), "{e}");
+        }
+        assert!(secs(IntOrString::Int(-1)).is_err());
+    }
+
+    #[test]
+    fn documents_keep_the_files_lines_and_columns() {
+        let text = "a: 1\n---\nb: 2\n...\n%YAML 1.2\n--- # next\n  c: 3\n";
+        let docs = documents(text, "m.yaml").expect("documents");
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[0], "a: 1\n");
+        assert_eq!(docs[1], "\n   \nb: 2\n\n\n");
+        assert_eq!(docs[2], "\n\n\n\n\n    # next\n  c: 3\n");
+        let many = "---\n".repeat(MAX_DOCUMENTS + 1);
+        let e = documents(&many, "m.yaml").expect_err("too many documents");
+        assert!(e.message.contains("more than 256 YAML documents"), "{e}");
+        assert!(!marker("----\n", "---") && marker("---", "---") && marker("--- x", "---"));
+    }
+
+    #[test]
+    fn errors_speak_of_the_manifests_keys() {
+        let text = "kind: Rollout\napiVersion: argoproj.io/v1alpha1\nmetadata: { name: w }\n\
+                    spec:\n  strategy:\n    canary:\n      steps: [{ setWeight: 5 }]\n";
+        let w = parse(text, "m.yaml").expect("a rollout");
+        assert_eq!(w.name.as_ref().map(|n| n.value.as_str()), Some("w"));
+        assert_eq!(
+            w.key_path("steps[0].setWeight"),
+            "spec.strategy.canary.steps[0].setWeight"
+        );
+        assert_eq!(w.key_path("maxSurge"), "spec.strategy.canary.maxSurge");
+        assert_eq!(w.key_path("minReadySeconds"), "spec.minReadySeconds");
+        assert_eq!(w.key_path(""), "spec.strategy.canary");
+        let steps = w.strategy.value.steps.expect("steps");
+        assert_eq!(steps.referenced.line(), 7);
+        let weight = steps.value[0].value.set_weight.as_ref().expect("setWeight");
+        assert_eq!((weight.referenced.line(), weight.value), (7, 5));
+    }
+
+    #[test]
+    fn mirror_steps_without_match_stop_mirroring() {
+        let rollout = |step: &str| {
+            let text = format!(
+                "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{ name: w }}\n\
+                 spec:\n  strategy:\n    canary:\n      steps: [{{ setMirrorRoute: {step} }}]\n"
+            );
+            let w = parse(&text, "m.yaml")?;
+            let steps = w.strategy.value.steps.expect("steps").value;
+            let m = steps[0]
+                .value
+                .set_mirror_route
+                .as_ref()
+                .expect("a mirror step");
+            Ok::<_, ScenarioError>(m.value.percentage.as_ref().map(|p| p.value))
+        };
+        assert_eq!(rollout("{ name: m }"), Ok(Some(0)));
+        let all = "{ name: m, percentage: 40, match: [{ path: { prefix: / } }] }";
+        assert_eq!(rollout(all), Ok(Some(40)));
+        assert_eq!(rollout("{ name: m, match: [{}] }"), Ok(None));
+        let gets = "{ name: m, match: [{ method: { exact: GET } }] }";
+        let e = rollout(gets).expect_err("a match of some requests");
+        assert_eq!(
+            e.key_path,
+            "spec.strategy.canary.steps[0].setMirrorRoute.match"
+        );
+    }
+}
