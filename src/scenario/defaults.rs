@@ -58,6 +58,9 @@ pub const ABORT_SCALE_DOWN_DELAY_SECONDS: u64 = 30;
 pub const SWITCH_DELAY: Duration = Duration::from_secs(2);
 /// Blue-green pre-promotion smoke tests run this long (est.).
 pub const SMOKE_TEST_DURATION: Duration = Duration::from_secs(120);
+/// Share of defects a pre-promotion analysis read from a Rollout manifest
+/// catches: its templates are queries deploysim cannot run (est.: even odds).
+pub const SMOKE_TEST_CATCH_RATE: f64 = 0.5;
 /// Measurements of a step or post-promotion analysis that sets no `count`
 /// anywhere: such an analysis must end for the rollout to go on.
 pub const ANALYSIS_COUNT: u32 = 5;

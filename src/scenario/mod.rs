@@ -8,6 +8,7 @@
 pub mod defaults;
 pub mod dist;
 mod error;
+mod manifest;
 pub mod model;
 mod raw;
 mod render;

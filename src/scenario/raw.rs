@@ -248,13 +248,18 @@ pub struct RawUserReports {
 }
 
 /// One strategy: a `type` plus the keys of every type, checked against the
-/// type in `validate` (a tagged enum would lose error locations).
-#[derive(Debug, Deserialize)]
+/// type in `validate` (a tagged enum would lose error locations). Or
+/// `fromManifest` (with an optional `name`): the rest is read from a
+/// Deployment or Rollout manifest (`manifest` builds the same struct).
+/// `name` and `type` are optional here so that `validate` can tell the two
+/// forms apart; it requires them when there is no `fromManifest`.
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawStrategy {
-    pub name: S<String>,
+    pub name: Opt<String>,
     #[serde(rename = "type")]
-    pub kind: S<String>,
+    pub kind: Opt<String>,
+    pub from_manifest: Opt<String>,
     pub max_surge: Opt<Scalar>,
     pub max_unavailable: Opt<Scalar>,
     pub min_ready_seconds: Opt<u64>,
@@ -305,7 +310,7 @@ pub enum RawOnNoData {
 /// A Canary's strategy-level `analysis`: Argo background analysis (with
 /// `steps`) or Flagger's form (without). Both forms' keys are accepted here
 /// so that `validate` can say which form a misplaced key belongs to.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawCanaryAnalysis {
     // Argo background analysis
@@ -363,7 +368,7 @@ pub enum RawAnalysisSwitch {
 
 /// One Argo canary step: a mapping that should hold exactly one of these
 /// (checked in `validate`, which can then name both when there are two).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawStep {
     pub set_weight: Opt<u32>,

@@ -7,6 +7,7 @@ use serde_saphyr::{Location, Spanned};
 
 use super::defaults as def;
 use super::error::ScenarioError;
+use super::manifest;
 use super::model::*;
 use super::raw::*;
 use super::units;
@@ -660,31 +661,145 @@ fn strategies(
     }
     let mut out: Vec<Strategy> = Vec::new();
     for (i, s) in raw.value.iter().enumerate() {
-        let strategy = strategy(&at.index(i), s, cx)?;
+        let at = at.index(i);
+        let strategy = match &s.value.from_manifest {
+            Some(path) => from_manifest(&at, s, path, cx)?,
+            None => strategy(&at, s, cx)?,
+        };
         if let Some(first) = out.iter().position(|o| o.name == strategy.name) {
-            let msg = format!(
+            let mut msg = format!(
                 "duplicate strategy name {:?}, already used by strategies[{first}]",
                 strategy.name
             );
-            return Err(at.index(i).key("name").err(s.value.name.referenced, msg));
+            let (key, location) = match (&s.value.name, &s.value.from_manifest) {
+                (Some(n), _) => ("name", n.referenced),
+                (None, Some(path)) => {
+                    msg += " (it is the manifest's metadata.name): give this entry a `name`";
+                    ("fromManifest", path.referenced)
+                }
+                (None, None) => ("name", s.referenced),
+            };
+            return Err(at.key(key).err(location, msg));
         }
         out.push(strategy);
     }
     Ok(out)
 }
 
+/// `{ fromManifest: PATH, name: NAME }`: the strategy of a Deployment or
+/// Rollout manifest, checked as the same entry written by hand would be; its
+/// errors point into the manifest.
+fn from_manifest(
+    at: &At,
+    item: &Spanned<RawStrategy>,
+    path: &Spanned<String>,
+    cx: &Context,
+) -> Res<Strategy> {
+    beside_manifest(at, item)?;
+    let w = manifest::load(at.file, &at.key("fromManifest").path, path)?;
+    if let Some(r) = w.replicas.as_ref().filter(|r| r.value != cx.replicas) {
+        let msg = format!(
+            "the manifest runs {} replicas, but service.replicas is {}: the numbers would be \
+             about another service (make the two agree, or leave spec.replicas out)",
+            r.value, cx.replicas
+        );
+        return Err(ScenarioError::at_location(
+            &w.file,
+            Some(r.referenced),
+            "spec.replicas",
+            msg,
+        ));
+    }
+    let in_manifest = At {
+        file: &w.file,
+        path: String::new(),
+    };
+    let name = match (&item.value.name, &w.name) {
+        (Some(n), _) => at.key("name").val(n, |n| name(n))?,
+        (None, Some(n)) => in_manifest.key("metadata.name").val(n, |n| name(n))?,
+        (None, None) => {
+            let msg = "missing `name`: the manifest has no metadata.name to take it from";
+            return Err(at.key("name").err(path.referenced, msg));
+        }
+    };
+    let kind = required(&in_manifest, &w.strategy, "type", &w.strategy.value.kind)?;
+    strategy_body(&in_manifest, &w.strategy, kind, name, cx).map_err(|mut e| {
+        if e.file == w.file {
+            e.key_path = w.key_path(&e.key_path);
+        }
+        e
+    })
+}
+
+/// Beside `fromManifest` only `name` may be set: the rest is the manifest's.
+fn beside_manifest(at: &At, item: &Spanned<RawStrategy>) -> Res<()> {
+    let raw = &item.value;
+    let revision_history_limit = raw.revision_history_limit.map(|_| item.referenced);
+    let mut keys = vec![
+        ("type", loc(&raw.kind)),
+        ("minReadySeconds", loc(&raw.min_ready_seconds)),
+        (
+            "progressDeadlineSeconds",
+            loc(&raw.progress_deadline_seconds),
+        ),
+        ("revisionHistoryLimit", revision_history_limit),
+    ];
+    keys.extend(typed_keys(raw).into_iter().map(|(key, l, _)| (key, l)));
+    match keys.into_iter().find_map(|(key, l)| Some((key, l?))) {
+        None => Ok(()),
+        Some((key, location)) => {
+            let msg = format!(
+                "`{key}` cannot be set beside `fromManifest`: the strategy is read from \
+                 the manifest (only `name` may be given)"
+            );
+            Err(at.key(key).err(location, msg))
+        }
+    }
+}
+
+/// A key every strategy entry written by hand has.
+fn required<'r, T>(
+    at: &At,
+    item: &Spanned<RawStrategy>,
+    key: &str,
+    value: &'r Opt<T>,
+) -> Res<&'r Spanned<T>> {
+    let mut msg = format!("missing required key `{key}`");
+    if key == "type" {
+        msg += " (or `fromManifest`, to read the strategy from a Deployment or Rollout manifest)";
+    }
+    value
+        .as_ref()
+        .ok_or_else(|| at.key(key).err(item.referenced, msg))
+}
+
 /// The strategy types, as `type:` spells them.
 const STRATEGY_TYPES: [&str; 4] = ["Recreate", "RollingUpdate", "BlueGreen", "Canary"];
 
-fn strategy(at: &At, raw: &Spanned<RawStrategy>, cx: &Context) -> Res<Strategy> {
-    let (item, raw) = (raw, &raw.value);
-    let kind = raw.kind.value.as_str();
+/// A strategy written by hand.
+fn strategy(at: &At, item: &Spanned<RawStrategy>, cx: &Context) -> Res<Strategy> {
+    let name = required(at, item, "name", &item.value.name)?;
+    let name = at.key("name").val(name, |n| self::name(n))?;
+    let kind = required(at, item, "type", &item.value.kind)?;
+    strategy_body(at, item, kind, name, cx)
+}
+
+/// Everything of a strategy but its name, whose `type` is `kind`.
+fn strategy_body(
+    at: &At,
+    item: &Spanned<RawStrategy>,
+    kind: &Spanned<String>,
+    name: String,
+    cx: &Context,
+) -> Res<Strategy> {
+    let (kind_at, raw) = (kind.referenced, &item.value);
+    let kind = kind.value.as_str();
     if !STRATEGY_TYPES.contains(&kind) {
         let msg = format!(
             "expected one of {}, found {kind:?}",
             STRATEGY_TYPES.join(", ")
         );
-        return Err(at.key("type").err(raw.kind.referenced, msg));
+        return Err(at.key("type").err(kind_at, msg));
     }
     keys_fit_type(at, raw, kind)?;
     let kind = match kind {
@@ -721,7 +836,7 @@ fn strategy(at: &At, raw: &Spanned<RawStrategy>, cx: &Context) -> Res<Strategy> 
         return Err(at.key("minReadySeconds").err(m.referenced, msg));
     }
     Ok(Strategy {
-        name: at.key("name").val(&raw.name, |n| name(n))?,
+        name,
         kind,
         min_ready: secs(min_ready),
         progress_deadline: secs(deadline),
@@ -739,7 +854,28 @@ const CANARY: &[&str] = &["Canary"];
 
 /// Refuses, rather than ignores, a key that `kind` does not have.
 fn keys_fit_type(at: &At, raw: &RawStrategy, kind: &str) -> Res<()> {
-    let keys = [
+    for (key, location, types) in typed_keys(raw) {
+        if let Some(location) = location
+            && !types.contains(&kind)
+        {
+            let mut msg = format!(
+                "`{key}` applies only to type {}, not {kind}",
+                types.join(" or ")
+            );
+            if kind == "BlueGreen" && types == SURGING {
+                msg += " (its preview is a second full set of pods: there is no surge to set)";
+            }
+            return Err(at.key(key).err(location, msg));
+        }
+    }
+    Ok(())
+}
+
+/// The keys that only some types take: (key, where it is if set, the types).
+fn typed_keys(
+    raw: &RawStrategy,
+) -> [(&'static str, Option<Location>, &'static [&'static str]); 15] {
+    [
         ("maxSurge", loc(&raw.max_surge), SURGING),
         ("maxUnavailable", loc(&raw.max_unavailable), SURGING),
         (
@@ -783,22 +919,7 @@ fn keys_fit_type(at: &At, raw: &RawStrategy, kind: &str) -> Res<()> {
         ("analysis", loc(&raw.analysis), CANARY),
         ("autoRollback", loc(&raw.auto_rollback), CANARY),
         ("dynamicStableScale", loc(&raw.dynamic_stable_scale), CANARY),
-    ];
-    for (key, location, types) in keys {
-        if let Some(location) = location
-            && !types.contains(&kind)
-        {
-            let mut msg = format!(
-                "`{key}` applies only to type {}, not {kind}",
-                types.join(" or ")
-            );
-            if kind == "BlueGreen" && types == SURGING {
-                msg += " (its preview is a second full set of pods: there is no surge to set)";
-            }
-            return Err(at.key(key).err(location, msg));
-        }
-    }
-    Ok(())
+    ]
 }
 
 /// `maxSurge` and `maxUnavailable`, Kubernetes defaults; both 0 is refused.

@@ -52,8 +52,25 @@ fn options(duplicate_keys: DuplicateKeyPolicy) -> Options {
     }
 }
 
+/// What the top of a scenario file must be.
+const SCENARIO_TOP: &str =
+    "a mapping of scenario keys (name, service, cluster, traffic, strategies, ...)";
+
 /// Deserializes `T` from `text`, with errors that name file, location and key path.
 pub fn read<T: for<'de> Deserialize<'de>>(text: &str, file: &str) -> Result<T, ScenarioError> {
+    read_document(text, file, SCENARIO_TOP)?.ok_or_else(|| {
+        let msg = format!("expected {SCENARIO_TOP}, found an empty file");
+        ScenarioError::at(file, Some((1, 1)), "", msg)
+    })
+}
+
+/// Like `read`, for one YAML document whose top must be a mapping (`want`
+/// says of what); an empty document (only comments, or nothing) is `None`.
+pub fn read_document<T: for<'de> Deserialize<'de>>(
+    text: &str,
+    file: &str,
+    want: &str,
+) -> Result<Option<T>, ScenarioError> {
     if text.len() > MAX_FILE_BYTES {
         let msg = format!(
             "the file is {} bytes; the limit is {MAX_FILE_BYTES}",
@@ -66,30 +83,34 @@ pub fn read<T: for<'de> Deserialize<'de>>(text: &str, file: &str) -> Result<T, S
         options(DuplicateKeyPolicy::PassThrough),
     )
     .map_err(|e| translate(&e, text, file, None))?;
-    check_top(tree.as_ref(), text, file)?;
+    let Some(tree) = tree else {
+        return Ok(None);
+    };
+    check_top(&tree, text, file, want)?;
     let mut opts = options(DuplicateKeyPolicy::Error);
     opts.non_finite_float_policy = NonFiniteFloatPolicy::Reject;
     serde_saphyr::from_str_with_options(text, opts)
-        .map_err(|e| translate(&e, text, file, tree.as_ref()))
+        .map(Some)
+        .map_err(|e| translate(&e, text, file, Some(&tree)))
 }
 
-/// The file must hold one mapping.
-fn check_top(tree: Option<&Spanned<Node>>, text: &str, file: &str) -> Result<(), ScenarioError> {
-    const WANT: &str =
-        "a mapping of scenario keys (name, service, cluster, traffic, strategies, ...)";
-    let (pos, found) = match tree {
-        None => ((1, 1), Cow::Borrowed("an empty file")),
-        Some(n) if matches!(n.value, Node::Map(_)) => return Ok(()),
-        Some(n) => {
-            let at = n.referenced;
-            ((at.line(), at.column()), found(&n.value, at, text))
-        }
-    };
+/// The document must hold one mapping.
+fn check_top(
+    tree: &Spanned<Node>,
+    text: &str,
+    file: &str,
+    want: &str,
+) -> Result<(), ScenarioError> {
+    if matches!(tree.value, Node::Map(_)) {
+        return Ok(());
+    }
+    let at = tree.referenced;
+    let found = found(&tree.value, at, text);
     Err(ScenarioError::at(
         file,
-        Some(pos),
+        Some((at.line(), at.column())),
         "",
-        format!("expected {WANT}, found {found}"),
+        format!("expected {want}, found {found}"),
     ))
 }
 

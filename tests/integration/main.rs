@@ -3,6 +3,7 @@ mod browser;
 mod cli;
 mod common;
 mod k8s_arithmetic;
+mod manifests;
 mod patterns;
 mod properties;
 mod recommend;
