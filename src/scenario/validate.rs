@@ -723,15 +723,66 @@ fn from_manifest(
         }
     };
     let kind = required(&in_manifest, &w.strategy, "type", &w.strategy.value.kind)?;
-    strategy_body(&in_manifest, &w.strategy, kind, name, cx).map_err(|mut e| {
-        if e.file == w.file {
-            e.key_path = w.key_path(&e.key_path);
-        }
-        e
-    })
+    let mut strategy =
+        strategy_body(&in_manifest, &w.strategy, kind, name, cx).map_err(|mut e| {
+            if e.file == w.file {
+                e.key_path = w.key_path(&e.key_path);
+            }
+            e
+        })?;
+    model_keys(at, item, &mut strategy)?;
+    Ok(strategy)
 }
 
-/// Beside `fromManifest` only `name` may be set: the rest is the manifest's.
+/// Keys no manifest can say — what the pre-promotion tests catch, how long
+/// the switch takes to reach every endpoint, whether a failed canary
+/// analysis aborts or pages — which may stand beside `fromManifest`.
+const MODEL_KEYS: [&str; 3] = ["prePromotionAnalysis", "switchDelay", "autoRollback"];
+
+/// Applies the [`MODEL_KEYS`] given beside `fromManifest` to the strategy
+/// read from the manifest; their errors point into the scenario.
+fn model_keys(at: &At, item: &Spanned<RawStrategy>, s: &mut Strategy) -> Res<()> {
+    let raw = &item.value;
+    let type_name = s.kind.type_name();
+    for (key, location, types) in typed_keys(raw) {
+        if let Some(l) =
+            location.filter(|_| MODEL_KEYS.contains(&key) && !types.contains(&type_name))
+        {
+            let msg = format!(
+                "`{key}` applies to {}, but the manifest's strategy is {type_name}",
+                types.join(" or ")
+            );
+            return Err(at.key(key).err(l, msg));
+        }
+    }
+    match &mut s.kind {
+        StrategyKind::BlueGreen(bg) => {
+            if let Some(p) = &raw.pre_promotion_analysis {
+                let at = at.key("prePromotionAnalysis");
+                if bg.pre_promotion_analysis.is_none() {
+                    let msg = "the manifest's Rollout runs no prePromotionAnalysis: describe \
+                               the tests only where the manifest runs them";
+                    return Err(at.err(p.referenced, msg));
+                }
+                bg.pre_promotion_analysis = Some(smoke_test(&at, &p.value)?);
+            }
+            bg.switch_delay =
+                at.key("switchDelay")
+                    .opt(&raw.switch_delay, bg.switch_delay, duration)?;
+        }
+        StrategyKind::Canary(c) => {
+            c.auto_rollback = raw
+                .auto_rollback
+                .as_ref()
+                .map_or(c.auto_rollback, |a| a.value);
+        }
+        StrategyKind::Recreate | StrategyKind::RollingUpdate { .. } => {}
+    }
+    Ok(())
+}
+
+/// Beside `fromManifest` only `name` and the [`MODEL_KEYS`] may be set: the
+/// rest is the manifest's.
 fn beside_manifest(at: &At, item: &Spanned<RawStrategy>) -> Res<()> {
     let raw = &item.value;
     let revision_history_limit = raw.revision_history_limit.map(|_| item.referenced);
@@ -744,13 +795,19 @@ fn beside_manifest(at: &At, item: &Spanned<RawStrategy>) -> Res<()> {
         ),
         ("revisionHistoryLimit", revision_history_limit),
     ];
-    keys.extend(typed_keys(raw).into_iter().map(|(key, l, _)| (key, l)));
+    keys.extend(
+        typed_keys(raw)
+            .into_iter()
+            .filter(|(key, _, _)| !MODEL_KEYS.contains(key))
+            .map(|(key, l, _)| (key, l)),
+    );
     match keys.into_iter().find_map(|(key, l)| Some((key, l?))) {
         None => Ok(()),
         Some((key, location)) => {
             let msg = format!(
                 "`{key}` cannot be set beside `fromManifest`: the strategy is read from \
-                 the manifest (only `name` may be given)"
+                 the manifest (only `name` and what a manifest cannot say — {} — may be given)",
+                MODEL_KEYS.join(", ")
             );
             Err(at.key(key).err(location, msg))
         }

@@ -183,6 +183,91 @@ fn only_a_name_may_stand_beside_from_manifest() {
 }
 
 #[test]
+fn what_no_manifest_says_may_stand_beside_it() {
+    // The catch rate of the tests a prePromotionAnalysis runs, the switch's
+    // delay and whether a failed canary analysis aborts: the manifest's
+    // strategy with them is the strategy written by hand with them.
+    let cases = [
+        (
+            "{ fromManifest: blue-green.yaml, switchDelay: 5s,
+               prePromotionAnalysis: { smokeTestCatchRate: 80%, duration: 1m } }",
+            "{ name: web, type: BlueGreen, previewReplicaCount: 5, autoPromotionEnabled: false,
+               prePromotionAnalysis: { smokeTestCatchRate: 80%, duration: 1m },
+               postPromotionAnalysis: true, switchDelay: 5s,
+               scaleDownDelaySeconds: 600, abortScaleDownDelaySeconds: 60 }",
+        ),
+        (
+            "{ fromManifest: canary-basic.yaml, autoRollback: false }",
+            "{ name: web, type: Canary, maxSurge: 1, maxUnavailable: 0, analysis: {},
+               autoRollback: false,
+               steps: [ { setWeight: 10 }, { pause: { duration: 90s } }, { setWeight: 50 },
+                        { pause: { duration: 1h30m } } ] }",
+        ),
+    ];
+    for (beside, by_hand) in cases {
+        let read = parse_in(GOOD, &format!("  - {beside}\n")).unwrap_or_else(|e| panic!("{e}"));
+        let written = parse_in(GOOD, &format!("  - {by_hand}\n")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read.strategies, written.strategies, "{beside}");
+    }
+}
+
+#[test]
+fn what_no_manifest_says_is_checked_in_the_scenario() {
+    let scenario = format!("{GOOD}/scenario.yaml");
+    // (beside fromManifest, key path, message fragment): each error is the
+    // scenario's, at the line of the entry.
+    let cases = [
+        (
+            "{ fromManifest: canary-basic.yaml, switchDelay: 5s }",
+            "strategies[0].switchDelay",
+            "`switchDelay` applies to BlueGreen, but the manifest's strategy is Canary",
+        ),
+        (
+            "{ fromManifest: deployment-defaults.yaml, autoRollback: false }",
+            "strategies[0].autoRollback",
+            "`autoRollback` applies to Canary, but the manifest's strategy is RollingUpdate",
+        ),
+        (
+            "{ fromManifest: blue-green.yaml, prePromotionAnalysis: { smokeTestCatchRate: 150% } }",
+            "strategies[0].prePromotionAnalysis.smokeTestCatchRate",
+            "150%",
+        ),
+    ];
+    for (beside, key_path, fragment) in cases {
+        let text = minimal_with(&format!("  - {beside}\n"));
+        let line = text.lines().count() as u64;
+        let err = scenario::parse(&text, &scenario).expect_err(beside);
+        assert_eq!(err.file, scenario, "{err}");
+        assert_eq!(err.line, Some(line), "{err}");
+        assert_eq!(err.key_path, key_path, "{err}");
+        assert!(err.message.contains(fragment), "{err}");
+    }
+    // Tests described where the manifest runs none.
+    let dir = Scratch::new("no-pre-promotion");
+    fs::create_dir_all(dir.path()).expect("scratch dir");
+    let manifest = fs::read_to_string(format!("{GOOD}/blue-green.yaml")).expect("manifest");
+    let cut = manifest
+        .find("      prePromotionAnalysis:")
+        .expect("has one");
+    let without = format!(
+        "{}{}",
+        &manifest[..cut],
+        &manifest[manifest.find("      postPromotionAnalysis:").expect("post")..]
+    );
+    fs::write(dir.path().join("bg.yaml"), without).expect("written");
+    let err = parse_in(
+        dir.arg(),
+        "  - { fromManifest: bg.yaml, prePromotionAnalysis: { smokeTestCatchRate: 60% } }\n",
+    )
+    .expect_err("no tests to describe");
+    assert_eq!(err.key_path, "strategies[0].prePromotionAnalysis");
+    assert!(
+        err.message.contains("runs no prePromotionAnalysis"),
+        "{err}"
+    );
+}
+
+#[test]
 fn names_default_to_metadata_name_and_must_differ() {
     let s = parse_in(GOOD, "  - { fromManifest: deployment-defaults.yaml }\n")
         .unwrap_or_else(|e| panic!("{e}"));
@@ -255,15 +340,14 @@ fn every_good_manifest_is_its_strategy_written_by_hand() {
 
 const SHIPPED: &str = "scenarios/checkout-api-manifests.yaml";
 
-/// The shipped scenario's strategies as written by hand: checkout-api.yaml's
-/// rolling and canary, and its blue-green with the default catch rate.
+/// The shipped scenario's strategies as written by hand: checkout-api.yaml's.
 const SHIPPED_BY_HAND: &str = "strategies:
   - { name: recreate, type: Recreate }
   - { name: rolling, type: RollingUpdate, maxSurge: 25%, maxUnavailable: 25%, minReadySeconds: 0, progressDeadlineSeconds: 600, revisionHistoryLimit: 10 }
   - name: blue-green
     type: BlueGreen
     autoPromotionSeconds: 300
-    prePromotionAnalysis: { smokeTestCatchRate: 50% }
+    prePromotionAnalysis: { smokeTestCatchRate: 60% }
     postPromotionAnalysis: true
     scaleDownDelaySeconds: 1800
   - name: canary
@@ -303,9 +387,9 @@ fn the_shipped_manifests_run_exactly_as_their_strategies_written_by_hand() {
     assert_eq!(read, written);
     let (a, b) = (run_json(Path::new(SHIPPED)), run_json(&by_hand_path));
     assert!(a == b, "the summaries differ");
-    // The rolling update and the canary are checkout-api.yaml's own.
+    // Every strategy is checkout-api.yaml's own.
     let checkout = scenario::load(Path::new("scenarios/checkout-api.yaml")).expect("checkout-api");
-    for name in ["recreate", "rolling", "canary"] {
+    for name in ["recreate", "rolling", "blue-green", "canary"] {
         let find = |s: &Scenario| s.strategies.iter().find(|x| x.name == name).cloned();
         assert_eq!(find(&read), find(&checkout), "{name}");
     }
