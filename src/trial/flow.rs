@@ -276,14 +276,15 @@ impl World<'_> {
         }
     }
 
-    /// Integrates pod-time from the last event to `now`: the pods change at
-    /// almost every event, so this runs at every one (it is cheap).
+    /// Integrates pod-time from the last event to `now`, and makes `now` the
+    /// current time: the pods change at almost every event, so this runs at
+    /// every one (it is cheap).
     pub(super) fn account_pods(&mut self, now: SimTime) {
-        let t0 = self.pods_t;
+        let t0 = self.now;
         if now <= t0 {
             return;
         }
-        self.pods_t = now;
+        self.now = now;
         let dt_s = (now.0 - t0.0) as f64 / 1000.0;
         let extra = self.cluster.existing().saturating_sub(self.replicas);
         self.extra_pod_ms += f64::from(extra) * dt_s * 1000.0;

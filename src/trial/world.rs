@@ -115,11 +115,10 @@ pub struct World<'s> {
     scratch_placed: Vec<(PodId, SimTime)>,
     pub(super) actions: Vec<Action>,
     pub(super) spare_actions: Vec<Action>,
-    /// The time of the event being handled.
+    /// The time of the event being handled, up to which pod-time is
+    /// integrated; traffic is integrated up to `acc_t` (when the route
+    /// changes or someone reads it: see `account`).
     pub(super) now: SimTime,
-    /// Pod-time is integrated up to `pods_t` (every event), traffic up to
-    /// `acc_t` (when the route changes or someone reads it: see `account`).
-    pub(super) pods_t: SimTime,
     pub(super) acc_t: SimTime,
     /// `demand.angle_at(acc_t)`, carried from one interval to the next.
     pub(super) acc_angle: crate::traffic::Angle,
@@ -219,7 +218,6 @@ impl<'s> World<'s> {
             actions: Vec::new(),
             spare_actions: Vec::new(),
             now: SimTime::ZERO,
-            pods_t: SimTime::ZERO,
             acc_t: SimTime::ZERO,
             acc_angle: Default::default(),
             route: Route::default(),
@@ -306,7 +304,6 @@ impl<'s> World<'s> {
         self.spec = [self.replicas, 0];
         self.actions.clear();
         self.now = SimTime::ZERO;
-        self.pods_t = SimTime::ZERO;
         self.acc_t = SimTime::ZERO;
         self.acc_angle = self.demand.angle_at(SimTime::ZERO);
         self.failed = 0.0;
@@ -428,7 +425,6 @@ impl Model for World<'_> {
     fn handle(&mut self, ev: Ev, ctx: &mut Context<'_, Ev>) {
         self.events += 1;
         let now = ctx.now();
-        self.now = now;
         self.account_pods(now);
         if !self.apply(ev, ctx) {
             return; // stale event: nothing happened
@@ -446,7 +442,7 @@ impl Model for World<'_> {
         if !self.rollout_started {
             // A migration run first holds the rollout back.
         } else if self.thorough()
-            || !self.leaves_controller_idle(ev)
+            || !Self::leaves_controller_idle(ev)
             || self
                 .controller
                 .may_act_on(&self.synced_counts, self.cluster.all_counts())
@@ -465,24 +461,24 @@ impl Model for World<'_> {
 impl World<'_> {
     /// True if, after `ev` (handled), the controller has nothing new to act
     /// on unless the pod counts it reads changed ([`Controller::may_act_on`]):
-    /// it was not called, or it let a measurement pass. Its last sync left it
+    /// it was not called. (A measurement it let pass ends the event before
+    /// this is asked; one it heeded wakes it.) Its last sync left it
     /// idle (syncs repeat until nothing changes), so another with the same
     /// counts would do nothing. (A pod gone frees room, which matters to
     /// Pending pods, not to the controller; its terminating count is a count.)
-    fn leaves_controller_idle(&self, ev: Ev) -> bool {
-        match ev {
+    fn leaves_controller_idle(ev: Ev) -> bool {
+        matches!(
+            ev,
             Ev::Booted(..)
-            | Ev::Gone(_)
-            | Ev::AlertCheck(_)
-            | Ev::UserReport(_)
-            | Ev::CrashLoopAlert
-            | Ev::ContractDone
-            | Ev::RevertDone
-            | Ev::Horizon
-            | Ev::Deadline(_) => true,
-            Ev::Measure(..) => !self.measure_heeded,
-            _ => false,
-        }
+                | Ev::Gone(_)
+                | Ev::AlertCheck(_)
+                | Ev::UserReport(_)
+                | Ev::CrashLoopAlert
+                | Ev::ContractDone
+                | Ev::RevertDone
+                | Ev::Horizon
+                | Ev::Deadline(_)
+        )
     }
 
     /// Whether to take none of the shortcuts (tests only).
