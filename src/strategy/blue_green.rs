@@ -189,7 +189,7 @@ impl BlueGreenCtl {
     fn smoke_done(&mut self, cx: &mut Cx<'_>) {
         let caught = cx.bad
             && (cx.crash_on_start
-                || cx.smoke_draw
+                || cx.smoke_draw()
                     < self
                         .spec
                         .pre_promotion_analysis

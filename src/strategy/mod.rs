@@ -81,16 +81,29 @@ pub struct Cx<'a> {
     /// The release is bad (only smoke tests, which look inside, may read it).
     pub bad: bool,
     pub crash_on_start: bool,
-    /// A uniform draw for smoke tests (from the analysis stream).
-    pub smoke_draw: f64,
+    /// The trial's draws a controller may read ([`Cx::smoke_draw`]).
+    pub draws: &'a mut dyn Draws,
     /// A trace is being recorded (notes are wanted).
     pub tracing: bool,
+}
+
+/// Random draws of a trial that a controller may read. Each is made when
+/// first read and then kept for the trial, so a controller that never reads
+/// one costs nothing, and the value does not depend on when it was read.
+pub trait Draws {
+    /// A uniform draw in [0, 1) deciding whether smoke tests catch the defect.
+    fn smoke_draw(&mut self) -> f64;
 }
 
 impl Cx<'_> {
     /// Counts of `v`.
     pub fn of(&self, v: Version) -> &Counts {
         &self.counts[v.idx()]
+    }
+
+    /// The trial's smoke-test draw (see [`Draws::smoke_draw`]).
+    pub fn smoke_draw(&mut self) -> f64 {
+        self.draws.smoke_draw()
     }
 
     /// Schedules [`Controller::timer`] with `tag`.
@@ -243,6 +256,17 @@ impl Controller {
             Controller::Rolling(c) => c.target = Version::Old,
             Controller::BlueGreen(c) => c.abort(cx),
             Controller::Canary(c) => c.abort(cx),
+        }
+    }
+
+    /// Whether `rollout undo` needs the ReplicaSet history: a Deployment
+    /// rolls back to a ReplicaSet it kept (`revisionHistoryLimit`), and
+    /// without one the previous version is redeployed through the pipeline.
+    /// A Rollout aborts to its stable ReplicaSet, which it always keeps.
+    pub fn undo_needs_history(&self) -> bool {
+        match self {
+            Controller::Recreate(_) | Controller::Rolling(_) => true,
+            Controller::BlueGreen(_) | Controller::Canary(_) => false,
         }
     }
 

@@ -8,7 +8,7 @@ use crate::cluster::PodId;
 use crate::detect::{AnalysisRun, Measurement, RunState, Verdict, Window, analysis};
 use crate::scenario::{SchemaApply, SchemaKind};
 use crate::sim::{Context, Duration, SimTime};
-use crate::strategy::{Action, Ask, Controller, Phase};
+use crate::strategy::{Action, Ask, Phase};
 
 impl World<'_> {
     /// The trial's side delays (drawn on first use).
@@ -510,16 +510,12 @@ impl World<'_> {
     fn rollback_delay(&mut self) -> Duration {
         let old = self.cluster.counts(crate::cluster::Version::Old);
         let needs_old_pods = old.ready < self.replicas;
-        let deployment = matches!(
-            self.controller,
-            Controller::Recreate(_) | Controller::Rolling(_)
-        );
         let d = self.delays();
         let mut delay = 0;
         if self.sc.service.image.mutable && needs_old_pods {
             delay = delay.max(d.rebuild_ms);
         }
-        if deployment && self.strategy.revision_history_limit == 0 {
+        if self.controller.undo_needs_history() && self.strategy.revision_history_limit == 0 {
             delay = delay.max(d.redeploy_ms);
         }
         Duration(delay)

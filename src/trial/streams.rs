@@ -165,3 +165,10 @@ impl TrialStreams {
             .get_or_insert_with(|| SideDelays::draw(sc, &mut stream(seed, trial, Purpose::Delays)))
     }
 }
+
+/// Controllers read the smoke-test draw through [`crate::strategy::Cx`].
+impl crate::strategy::Draws for TrialStreams {
+    fn smoke_draw(&mut self) -> f64 {
+        TrialStreams::smoke_draw(self)
+    }
+}

@@ -400,10 +400,6 @@ impl<'s> World<'s> {
         f: impl FnOnce(&mut Controller, &mut Cx<'_>) -> R,
     ) -> R {
         let (bad, crash) = self.defect_flags;
-        let smoke_draw = match (&self.controller, self.streams.as_mut()) {
-            (Controller::BlueGreen(_), Some(st)) => st.smoke_draw(),
-            _ => 1.0,
-        };
         let mut cx = Cx {
             now,
             replicas: self.replicas,
@@ -412,7 +408,7 @@ impl<'s> World<'s> {
             out: &mut self.actions,
             bad,
             crash_on_start: crash,
-            smoke_draw,
+            draws: self.streams.as_mut().expect("streams are set for the run"),
             tracing: self.trace.is_some(),
         };
         f(&mut self.controller, &mut cx)
