@@ -285,10 +285,7 @@ impl World<'_> {
             return;
         }
         self.now = now;
-        let dt_s = (now.0 - t0.0) as f64 / 1000.0;
-        let extra = self.cluster.existing().saturating_sub(self.replicas);
-        self.extra_pod_ms += f64::from(extra) * dt_s * 1000.0;
-        self.added_node_ms += f64::from(self.nodes_added) * dt_s * 1000.0;
+        self.cluster.advance_to(now);
     }
 
     /// Brings every account up to `now`: pod-time, and the traffic served on

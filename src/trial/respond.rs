@@ -4,7 +4,7 @@
 
 use super::metrics::{Outcome, TrialResult};
 use super::world::{Ev, Signal, Slot, World};
-use crate::cluster::PodId;
+use crate::cluster::{self, PodId};
 use crate::detect::{AnalysisRun, Measurement, RunState, Verdict, Window, analysis};
 use crate::scenario::{SchemaApply, SchemaKind};
 use crate::sim::{Context, Duration, SimTime};
@@ -66,7 +66,7 @@ impl World<'_> {
 
     fn human_delay(&mut self) -> Duration {
         let h = &self.sc.observability.human_response;
-        let rng = self.streams.as_mut().expect("streams set").human();
+        let rng = self.streams.human();
         Duration::from_millis_f64(h.ack.sample(rng) + h.decide.sample(rng))
     }
 
@@ -108,7 +108,7 @@ impl World<'_> {
         let a = s.run.analysis.clone();
         let latency = &self.sc.service.latency;
         let m = if self.sc.observability.metrics {
-            let rng = self.streams.as_mut().expect("streams set").analysis();
+            let rng = self.streams.analysis();
             analysis::measure(&a, &w, latency, self.p99, rng)
         } else {
             // No metrics: the analysis is blind and never objects.
@@ -172,7 +172,7 @@ impl World<'_> {
                 self.on_route_change(now, ctx);
             }
         }
-        self.peak_pods = self.peak_pods.max(self.cluster.existing());
+        self.cluster.note_peak();
         let mut phase = self
             .controller
             .phase(self.replicas, &self.spec, self.cluster.all_counts());
@@ -584,30 +584,32 @@ impl World<'_> {
                 "rollout_start",
                 format!("target: {} replicas", self.replicas),
             ),
-            Ev::ContainerStarted(id, _) => ("container_started", self.pod_label(id)),
-            Ev::Booted(id, _) => ("booted", self.pod_label(id)),
-            Ev::Ready(id, _) => ("pod_ready", self.pod_label(id)),
-            Ev::Available(id, _) => ("pod_available", self.pod_label(id)),
-            Ev::Hang(id, _) => ("pod_hung", self.pod_label(id)),
-            Ev::Unready(id, _) => ("pod_unready", self.pod_label(id)),
-            Ev::Restart(id, _) => ("pod_restarted", self.pod_label(id)),
-            Ev::Gone(id) => ("pod_gone", self.pod_label(id)),
+            Ev::Cluster(e) => match e {
+                cluster::Event::ContainerStarted(id, _) => {
+                    ("container_started", self.pod_label(id))
+                }
+                cluster::Event::Booted(id, _) => ("booted", self.pod_label(id)),
+                cluster::Event::Ready(id, _) => ("pod_ready", self.pod_label(id)),
+                cluster::Event::Available(id, _) => ("pod_available", self.pod_label(id)),
+                cluster::Event::Hang(id, _) => ("pod_hung", self.pod_label(id)),
+                cluster::Event::Unready(id, _) => ("pod_unready", self.pod_label(id)),
+                cluster::Event::Restart(id, _) => ("pod_restarted", self.pod_label(id)),
+                cluster::Event::Gone(id) => ("pod_gone", self.pod_label(id)),
+                cluster::Event::NodeReady => (
+                    "node_ready",
+                    format!(
+                        "the autoscaler added a node ({} now)",
+                        self.cluster.node_count()
+                    ),
+                ),
+                // Noted when it happens.
+                cluster::Event::CrashLooping => return,
+            },
             // Noted when they matter.
             Ev::Deadline(_) | Ev::AlertCheck(_) | Ev::Timer(_) | Ev::Measure(..) => return,
             Ev::UserReport(_) => ("user_report", "users report failures".into()),
-            Ev::NodeReady => (
-                "node_ready",
-                format!(
-                    "the autoscaler added a node ({} now)",
-                    self.cluster.node_count()
-                ),
-            ),
             // Noted when they happen.
-            Ev::CrashLoopAlert
-            | Ev::MigrationDone
-            | Ev::ContractDone
-            | Ev::RevertDone
-            | Ev::RollbackStart => return,
+            Ev::MigrationDone | Ev::ContractDone | Ev::RevertDone | Ev::RollbackStart => return,
             Ev::Decide => ("human_decides", "the on-call engineer has looked".into()),
             Ev::Answer(ask) => ("human_answers", format!("{ask:?}")),
             Ev::Horizon => ("horizon", "end of the observation window".into()),
@@ -616,10 +618,7 @@ impl World<'_> {
     }
 
     fn pod_label(&self, id: PodId) -> String {
-        format!(
-            "pod {id} ({})",
-            self.cluster.pods[id as usize].version.name()
-        )
+        format!("pod {id} ({})", self.cluster.version_of(id).name())
     }
 
     fn push_trace(&mut self, now: SimTime, event: &'static str, detail: String) {
@@ -647,7 +646,7 @@ impl World<'_> {
         let detected = self.detected.map(|d| d.0);
         // A defect that only shows after it was detected (a page for
         // something else led to the undo) counts from the detection.
-        let onset = match (self.visible_at.or(self.latent_at), detected) {
+        let onset = match (self.visible_at.or(self.cluster.latent_at()), detected) {
             (Some(o), Some(d)) => Some(o.min(d)),
             (o, d) => o.or(d),
         };
@@ -666,20 +665,21 @@ impl World<'_> {
         } else {
             self.complete_at
         };
-        let extra_pod_hours = self.extra_pod_ms / 3_600_000.0;
+        let extra_pod_hours = self.cluster.extra_pod_ms() / 3_600_000.0;
+        let (nodes_added, added_node_ms) = self.cluster.nodes_added();
+        let peak_pods = self.cluster.peak_pods();
         let pod = &sc.service.pod;
         let pod_hour = pod.cpu_millis as f64 / 1000.0 * sc.cluster.pricing.cpu_hour
             + pod.memory_bytes as f64 / (1u64 << 30) as f64 * sc.cluster.pricing.memory_gib_hour;
         let budget = (1.0 - sc.slo.availability) * sc.traffic.rps * sc.slo.window.as_secs_f64();
-        let extra_peak = self.peak_pods.saturating_sub(self.replicas);
+        let extra_peak = peak_pods.saturating_sub(self.replicas);
         // Added nodes are paid for until the autoscaler removes them, ten
         // minutes after they are no longer needed (its default
         // scale-down-unneeded-time).
         let node = &sc.cluster.node_allocatable;
         let node_hour = node.cpu_millis as f64 / 1000.0 * sc.cluster.pricing.cpu_hour
             + node.memory_bytes as f64 / (1u64 << 30) as f64 * sc.cluster.pricing.memory_gib_hour;
-        let node_hours =
-            (self.added_node_ms + f64::from(self.nodes_added) * 600_000.0) / 3_600_000.0;
+        let node_hours = (added_node_ms + f64::from(nodes_added) * 600_000.0) / 3_600_000.0;
         let segment_share = self
             .release
             .defect
@@ -698,11 +698,11 @@ impl World<'_> {
             rollback_time_s,
             time_to_recover_s,
             deploy_duration_s: deploy_end.map(|t| t.as_secs_f64()),
-            peak_pods: f64::from(self.peak_pods),
+            peak_pods: f64::from(peak_pods),
             extra_pod_hours,
             cost: extra_pod_hours * pod_hour + node_hours * node_hour,
             capacity_shortfall_s: self.shortfall_s,
-            nodes_added: f64::from(self.nodes_added),
+            nodes_added: f64::from(nodes_added),
             extra_cpu_requested: f64::from(extra_peak) * pod.cpu_millis as f64 / 1000.0,
             extra_memory_requested_gib: f64::from(extra_peak) * pod.memory_bytes as f64
                 / (1u64 << 30) as f64,
@@ -743,7 +743,8 @@ impl World<'_> {
     pub(crate) fn assert_counts_consistent(&self) {
         use crate::cluster::Version;
         for v in [Version::Old, Version::New] {
-            assert_eq!(*self.cluster.counts(v), self.cluster.recount(v), "{v:?}");
+            let c = self.cluster.cluster();
+            assert_eq!(*c.counts(v), c.recount(v), "{v:?}");
         }
     }
 }

@@ -172,3 +172,20 @@ impl crate::strategy::Draws for TrialStreams {
         TrialStreams::smoke_draw(self)
     }
 }
+
+/// Pods draw their start-up and shutdown times, nodes their provisioning.
+impl crate::cluster::Draws for TrialStreams {
+    type Rng = ChaCha8Rng;
+
+    fn startup(&mut self) -> &mut ChaCha8Rng {
+        TrialStreams::startup(self)
+    }
+
+    fn shutdown(&mut self) -> &mut ChaCha8Rng {
+        TrialStreams::shutdown(self)
+    }
+
+    fn nodes(&mut self) -> &mut ChaCha8Rng {
+        TrialStreams::nodes(self)
+    }
+}

@@ -2,41 +2,26 @@
 
 use super::metrics::TrialResult;
 use super::release::{ReleaseDraw, baseline_ratio};
-use crate::cluster::{Cluster, Phase as PodPhase, PodId, Version};
+use crate::cluster::{self, PodFaults, Workload};
 use crate::detect::{AnalysisRun, BurnAlert};
-use crate::scenario::{Resources, Scenario, Strategy};
-use crate::sim::{Context, Duration, EventQueue, Model, SimTime, run};
+use crate::scenario::{Scenario, Strategy};
+use crate::sim::{Context, EventQueue, Model, SimTime, run};
 use crate::strategy::{Action, Ask, Check, Controller, Cx, Phase, Specs};
 use crate::traffic::{Demand, Exposure};
 
 pub(super) use super::flow::{Route, Tally};
 pub use super::streams::TrialStreams;
 
-/// Restarts after which a pod shows as CrashLoopBackOff.
-const CRASH_LOOP_RESTARTS: u32 = 3;
-/// How long a pod must crash-loop before the alert pages (kube-prometheus'
-/// KubePodCrashLooping uses `for: 15m`).
-const CRASH_LOOP_FOR: Duration = Duration::from_secs(15 * 60);
-
-/// Events of a trial. Pod events carry the pod's incarnation: an event for an
-/// incarnation that has since been deleted or restarted is stale and ignored.
+/// Events of a trial.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ev {
     Start,
-    ContainerStarted(PodId, u32),
-    Booted(PodId, u32),
-    Ready(PodId, u32),
-    Available(PodId, u32),
-    Hang(PodId, u32),
-    Unready(PodId, u32),
-    Restart(PodId, u32),
-    Gone(PodId),
+    /// Pods and nodes ([`cluster::Event`]).
+    Cluster(cluster::Event),
     Deadline(u32),
     AlertCheck(u32),
     /// Users' reports reach the team (with the generation of its schedule).
     UserReport(u32),
-    /// A pod has crash-looped long enough to page.
-    CrashLoopAlert,
     /// The schema migration (or the expand step) finished.
     MigrationDone,
     /// expandContract's contract step finished.
@@ -45,8 +30,6 @@ pub enum Ev {
     RevertDone,
     /// The rollback can begin (after a rebuild or a pipeline redeploy).
     RollbackStart,
-    /// A node the autoscaler asked for joins the cluster.
-    NodeReady,
     /// The on-call engineer has looked at a page and decides.
     Decide,
     /// A person answers a controller's question.
@@ -56,6 +39,12 @@ pub enum Ev {
     /// A measurement of the analysis run in a slot (with its generation).
     Measure(u8, u32),
     Horizon,
+}
+
+impl From<cluster::Event> for Ev {
+    fn from(e: cluster::Event) -> Self {
+        Ev::Cluster(e)
+    }
 }
 
 /// How a problem came to the team's attention.
@@ -97,22 +86,18 @@ pub struct World<'s> {
     pub(super) controller: Controller,
     pub(super) replicas: u32,
     pub(super) demand: Demand,
-    request: Resources,
     pub(super) baseline: f64,
     /// The healthy latency's p99, for analysis measurements.
     pub(super) p99: crate::detect::P99,
-    pub(super) cluster: Cluster,
-    /// The cluster at the start of every trial.
-    initial_cluster: Option<Cluster>,
+    /// The nodes and the service's pods through their lives.
+    pub(super) cluster: Workload<'s>,
     pub(super) spec: Specs,
     pub(super) release: ReleaseDraw,
     /// The release is bad; its pods crash on start. Read at every controller
     /// call, so kept at hand rather than worked out from the defect each time.
     defect_flags: (bool, bool),
-    pub(super) streams: Option<TrialStreams>,
+    pub(super) streams: TrialStreams,
     queue: EventQueue<Ev>,
-    scratch_ids: Vec<PodId>,
-    scratch_placed: Vec<(PodId, SimTime)>,
     pub(super) actions: Vec<Action>,
     pub(super) spare_actions: Vec<Action>,
     /// The time of the event being handled, up to which pod-time is
@@ -128,8 +113,6 @@ pub struct World<'s> {
     /// Cumulative requests and errors per version, as metrics see them.
     pub(super) tally: Tally,
     pub(super) peak_bad: f64,
-    pub(super) peak_pods: u32,
-    pub(super) extra_pod_ms: f64,
     pub(super) shortfall_s: f64,
     pub(super) exposure: Exposure,
     pub(super) alert: BurnAlert,
@@ -147,8 +130,6 @@ pub struct World<'s> {
     pub(super) measure_heeded: bool,
     // Timeline.
     pub(super) visible_at: Option<SimTime>,
-    /// First time the defect was present in a running pod (or crashed).
-    pub(super) latent_at: Option<SimTime>,
     pub(super) detected: Option<(SimTime, Signal)>,
     pub(super) undo_at: Option<SimTime>,
     pub(super) recovered_at: Option<SimTime>,
@@ -174,18 +155,12 @@ pub struct World<'s> {
     pub(super) report_gen: u32,
     /// Pod counts when the controller last synced.
     pub(super) synced_counts: [crate::cluster::Counts; 2],
-    /// Nodes the autoscaler is provisioning, has added, and their node-time.
-    pub(super) nodes_provisioning: u32,
-    pub(super) nodes_added: u32,
-    pub(super) added_node_ms: f64,
     /// The shared database.
     pub(super) db: crate::schema::Db,
     /// The database had to be restored from backup.
     pub(super) data_loss: bool,
     /// The controller has begun (a migration run first may hold it back).
     pub(super) rollout_started: bool,
-    /// The crash-loop alert has been scheduled this trial.
-    pub(super) crash_loop_paged: bool,
     /// Events handled since the world was made (a cost measure for benches).
     pub events: u64,
 }
@@ -200,21 +175,19 @@ impl<'s> World<'s> {
             controller: Controller::new(strategy, replicas),
             replicas,
             demand: Demand::new(&sc.traffic, sc.release.start_at),
-            request: Resources {
-                cpu_millis: sc.service.pod.cpu_millis,
-                memory_bytes: sc.service.pod.memory_bytes,
-            },
             baseline: baseline_ratio(sc),
             p99: crate::detect::P99::of(&sc.service.latency),
-            cluster: Cluster::default(),
-            initial_cluster: None,
+            cluster: Workload::new(
+                &sc.service,
+                &sc.cluster,
+                strategy.min_ready,
+                sc.observability.metrics,
+            ),
             spec: [replicas, 0],
             release: ReleaseDraw { defect: None },
             defect_flags: (false, false),
-            streams: None,
+            streams: TrialStreams::new(0, 0),
             queue: EventQueue::new(),
-            scratch_ids: Vec::new(),
-            scratch_placed: Vec::new(),
             actions: Vec::new(),
             spare_actions: Vec::new(),
             now: SimTime::ZERO,
@@ -225,8 +198,6 @@ impl<'s> World<'s> {
             requests: 0.0,
             tally: Tally::default(),
             peak_bad: 0.0,
-            peak_pods: 0,
-            extra_pod_ms: 0.0,
             shortfall_s: 0.0,
             exposure: Exposure::default(),
             alert: BurnAlert::default(),
@@ -239,7 +210,6 @@ impl<'s> World<'s> {
             slot_gen: 0,
             measure_heeded: false,
             visible_at: None,
-            latent_at: None,
             detected: None,
             undo_at: None,
             recovered_at: None,
@@ -254,10 +224,6 @@ impl<'s> World<'s> {
             trace: None,
             #[cfg(test)]
             thorough: false,
-            crash_loop_paged: false,
-            nodes_provisioning: 0,
-            nodes_added: 0,
-            added_node_ms: 0.0,
             db: crate::schema::Db::new(sc.schema_change.as_ref()),
             data_loss: false,
             rollout_started: false,
@@ -292,7 +258,11 @@ impl<'s> World<'s> {
     }
 
     fn reset(&mut self, release: &ReleaseDraw, streams: TrialStreams) {
-        self.reset_cluster();
+        self.cluster.reset(PodFaults {
+            bad: release.is_bad(),
+            crash_on_start: release.defect.as_ref().is_some_and(|d| d.crash_on_start),
+            hang_after_ms: release.defect.as_ref().and_then(|d| d.hang_after_ms),
+        });
         self.queue.clear();
         self.controller.reset();
         self.release = release.clone();
@@ -300,7 +270,7 @@ impl<'s> World<'s> {
             Some(d) => (true, d.crash_on_start),
             None => (false, false),
         };
-        self.streams = Some(streams);
+        self.streams = streams;
         self.spec = [self.replicas, 0];
         self.actions.clear();
         self.now = SimTime::ZERO;
@@ -310,7 +280,6 @@ impl<'s> World<'s> {
         self.requests = 0.0;
         self.tally = Tally::default();
         self.peak_bad = 0.0;
-        self.extra_pod_ms = 0.0;
         self.shortfall_s = 0.0;
         self.exposure.clear();
         let rate0 = self.demand.rate_at(SimTime::ZERO);
@@ -330,7 +299,6 @@ impl<'s> World<'s> {
         self.slot_gen = 0;
         self.measure_heeded = false;
         self.visible_at = None;
-        self.latent_at = None;
         self.detected = None;
         self.undo_at = None;
         self.recovered_at = None;
@@ -338,10 +306,6 @@ impl<'s> World<'s> {
         self.settled_at = None;
         self.full_bad_before_detect = false;
         self.people_pending = 0;
-        self.crash_loop_paged = false;
-        self.nodes_provisioning = 0;
-        self.nodes_added = 0;
-        self.added_node_ms = 0.0;
         self.db = crate::schema::Db::new(self.sc.schema_change.as_ref());
         self.data_loss = false;
         self.rollout_started = false;
@@ -355,42 +319,11 @@ impl<'s> World<'s> {
             t.clear();
         }
         self.route = self.current_route();
-        self.peak_pods = self.cluster.existing();
         self.last_status = self.status();
     }
 
-    /// Every trial starts from the same cluster: the old version running on
-    /// the scenario's nodes. It is built once and copied afterwards.
-    fn reset_cluster(&mut self) {
-        if let Some(initial) = &self.initial_cluster {
-            self.cluster.clone_from(initial);
-            return;
-        }
-        self.cluster.reset(&self.sc.cluster, self.request);
-        self.start_old_pods();
-        if !self.sc.service.image.old_image_cached {
-            self.cluster.evict_image(Version::Old);
-        }
-        self.initial_cluster = Some(self.cluster.clone());
-    }
-
-    /// The old version has been running: its pods start Ready and available.
-    fn start_old_pods(&mut self) {
-        for _ in 0..self.replicas {
-            self.cluster.add_pod(Version::Old, SimTime::ZERO, 0, 0);
-        }
-        let mut placed = std::mem::take(&mut self.scratch_placed);
-        placed.clear();
-        self.cluster.place_pending(SimTime::ZERO, &mut placed);
-        for &(id, _) in &placed {
-            self.cluster.set_serving(id, true, false, true);
-            self.cluster.set_available(id);
-        }
-        self.scratch_placed = placed;
-    }
-
     pub(super) fn streams(&mut self) -> &mut TrialStreams {
-        self.streams.as_mut().expect("streams are set for the run")
+        &mut self.streams
     }
 
     /// Runs `f` on the controller with a context over this world.
@@ -408,7 +341,7 @@ impl<'s> World<'s> {
             out: &mut self.actions,
             bad,
             crash_on_start: crash,
-            draws: self.streams.as_mut().expect("streams are set for the run"),
+            draws: &mut self.streams,
             tracing: self.trace.is_some(),
         };
         f(&mut self.controller, &mut cx)
@@ -465,11 +398,10 @@ impl World<'_> {
     fn leaves_controller_idle(ev: Ev) -> bool {
         matches!(
             ev,
-            Ev::Booted(..)
-                | Ev::Gone(_)
-                | Ev::AlertCheck(_)
+            Ev::Cluster(
+                cluster::Event::Booted(..) | cluster::Event::Gone(_) | cluster::Event::CrashLooping
+            ) | Ev::AlertCheck(_)
                 | Ev::UserReport(_)
-                | Ev::CrashLoopAlert
                 | Ev::ContractDone
                 | Ev::RevertDone
                 | Ev::Horizon
@@ -492,10 +424,9 @@ impl World<'_> {
     fn keeps_route(ev: Ev) -> bool {
         matches!(
             ev,
-            Ev::Gone(_)
+            Ev::Cluster(cluster::Event::Gone(_) | cluster::Event::CrashLooping)
                 | Ev::AlertCheck(_)
                 | Ev::UserReport(_)
-                | Ev::CrashLoopAlert
                 | Ev::Deadline(_)
                 | Ev::Horizon
         )
@@ -533,51 +464,12 @@ impl World<'_> {
                 self.start_rollback(now);
                 true
             }
-            Ev::NodeReady => {
-                self.nodes_provisioning -= 1;
-                self.nodes_added += 1;
-                self.cluster.add_node(self.sc.cluster.node_allocatable);
-                self.place_pending(now, ctx);
+            Ev::Cluster(cluster::Event::CrashLooping) => {
+                self.note("alert_fired", || "a pod is crash-looping".into());
+                self.detect(now, Signal::CrashLoop, ctx);
                 true
             }
-            Ev::ContainerStarted(id, inc) => {
-                self.live(id, inc) && self.on_container_started(id, ctx)
-            }
-            Ev::Booted(id, inc) => {
-                if !self.live(id, inc) || self.cluster.pods[id as usize].hung {
-                    return false;
-                }
-                self.cluster.set_serving(id, true, false, true);
-                true
-            }
-            Ev::Ready(id, inc) => self.live(id, inc) && self.on_ready(id, ctx),
-            Ev::Available(id, inc) => {
-                if !self.live(id, inc) {
-                    return false;
-                }
-                self.cluster.set_available(id);
-                true
-            }
-            Ev::Hang(id, inc) => self.live(id, inc) && self.on_hang(id, ctx),
-            Ev::Unready(id, inc) => {
-                if !self.live(id, inc) {
-                    return false;
-                }
-                self.cluster.set_serving(id, false, false, false);
-                true
-            }
-            Ev::Restart(id, inc) => {
-                if !self.live(id, inc) {
-                    return false;
-                }
-                self.restart(id, now, ctx);
-                true
-            }
-            Ev::Gone(id) => {
-                self.cluster.remove(id);
-                self.place_pending(now, ctx);
-                true
-            }
+            Ev::Cluster(e) => self.cluster.on_event(now, ctx, e, &mut self.streams),
             Ev::Deadline(g) => g == self.deadline_gen && self.on_deadline(now, ctx),
             Ev::AlertCheck(g) => g == self.alert_gen && self.on_alert_check(now, ctx),
             Ev::UserReport(g) => {
@@ -590,11 +482,6 @@ impl World<'_> {
                     return false;
                 }
                 self.detect(now, Signal::UserReport, ctx);
-                true
-            }
-            Ev::CrashLoopAlert => {
-                self.note("alert_fired", || "a pod is crash-looping".into());
-                self.detect(now, Signal::CrashLoop, ctx);
                 true
             }
             Ev::Decide => {
@@ -617,202 +504,6 @@ impl World<'_> {
                 true
             }
         }
-    }
-
-    fn live(&self, id: PodId, inc: u32) -> bool {
-        let p = &self.cluster.pods[id as usize];
-        p.incarnation == inc && p.phase == PodPhase::Placed
-    }
-
-    fn is_bad_pod(&self, id: PodId) -> bool {
-        self.release.is_bad() && self.cluster.pods[id as usize].version == Version::New
-    }
-
-    /// Container started, without a readiness probe: in the endpoints at once,
-    /// failing until booted. (With a probe this event is not scheduled.)
-    fn on_container_started(&mut self, id: PodId, ctx: &mut Context<'_, Ev>) -> bool {
-        let (boot_ms, inc) = (
-            self.cluster.pods[id as usize].boot_ms,
-            self.cluster.pods[id as usize].incarnation,
-        );
-        let crash = self.is_bad_pod(id) && self.defect_crashes();
-        let booting = boot_ms > 0;
-        self.cluster.set_serving(id, true, crash || booting, true);
-        if crash {
-            self.note_latent(ctx.now() + Duration(boot_ms));
-        } else if booting {
-            ctx.schedule_in(Duration(boot_ms), Ev::Booted(id, inc));
-        }
-        self.schedule_available(id, ctx);
-        true
-    }
-
-    fn on_ready(&mut self, id: PodId, ctx: &mut Context<'_, Ev>) -> bool {
-        if self.cluster.pods[id as usize].hung {
-            return false;
-        }
-        self.cluster.set_serving(id, true, false, true);
-        self.schedule_available(id, ctx);
-        true
-    }
-
-    fn schedule_available(&mut self, id: PodId, ctx: &mut Context<'_, Ev>) {
-        if self.strategy.min_ready == Duration::ZERO {
-            self.cluster.set_available(id);
-        } else {
-            let inc = self.cluster.pods[id as usize].incarnation;
-            ctx.schedule_in(self.strategy.min_ready, Ev::Available(id, inc));
-        }
-    }
-
-    /// A delayed crash: the process hangs and fails whatever reaches it. A
-    /// readiness probe takes it out after failureThreshold periods; a liveness
-    /// probe restarts it after its own failureThreshold periods.
-    fn on_hang(&mut self, id: PodId, ctx: &mut Context<'_, Ev>) -> bool {
-        let pod = &mut self.cluster.pods[id as usize];
-        pod.hung = true;
-        let (inc, in_ep, ready) = (pod.incarnation, pod.in_endpoints, pod.ready);
-        self.cluster.set_serving(id, in_ep, true, ready);
-        self.note_latent(ctx.now());
-        let svc = &self.sc.service;
-        if let Some(p) = &svc.readiness_probe {
-            ctx.schedule_in(
-                p.period.times(u64::from(p.failure_threshold)),
-                Ev::Unready(id, inc),
-            );
-        }
-        if let Some(p) = &svc.liveness_probe {
-            ctx.schedule_in(
-                p.period.times(u64::from(p.failure_threshold)),
-                Ev::Restart(id, inc),
-            );
-        }
-        true
-    }
-
-    /// The liveness probe failed: the kubelet kills the container and starts
-    /// it again after its back-off (10 s, doubling, at most 5 min). Past a
-    /// few restarts the pod shows as CrashLoopBackOff, which a
-    /// KubePodCrashLooping-style alert pages on after 15 minutes.
-    fn restart(&mut self, id: PodId, now: SimTime, ctx: &mut Context<'_, Ev>) {
-        self.cluster.set_serving(id, false, false, false);
-        let pod = &mut self.cluster.pods[id as usize];
-        pod.incarnation += 1;
-        pod.hung = false;
-        let backoff = Duration::from_secs((10u64 << pod.restarts.min(5)).min(300));
-        pod.restarts += 1;
-        if pod.restarts == CRASH_LOOP_RESTARTS
-            && self.sc.observability.metrics
-            && !self.crash_loop_paged
-        {
-            self.crash_loop_paged = true;
-            ctx.schedule_in(CRASH_LOOP_FOR, Ev::CrashLoopAlert);
-        }
-        self.start_container(id, now + backoff, ctx);
-    }
-
-    fn defect_crashes(&self) -> bool {
-        self.release
-            .defect
-            .as_ref()
-            .is_some_and(|d| d.crash_on_start)
-    }
-
-    fn note_latent(&mut self, at: SimTime) {
-        if self.latent_at.is_none_or(|c| at < c) {
-            self.latent_at = Some(at);
-        }
-    }
-
-    /// Schedules a placed pod's start-up: its container starts at `started`
-    /// (image on the node), boots, passes readiness, may hang later.
-    fn start_container(&mut self, id: PodId, started: SimTime, ctx: &mut Context<'_, Ev>) {
-        let pod = &self.cluster.pods[id as usize];
-        let (inc, boot) = (pod.incarnation, Duration(pod.boot_ms));
-        let bad = self.is_bad_pod(id);
-        if bad {
-            self.note_latent(started); // the defect now runs in a pod
-        }
-        let svc = &self.sc.service;
-        let Some(probe) = &svc.readiness_probe else {
-            ctx.schedule_at(started, Ev::ContainerStarted(id, inc));
-            self.schedule_hang(id, inc, started, bad, ctx);
-            return;
-        };
-        if bad && self.defect_crashes() {
-            return; // crash-loops, never Ready
-        }
-        // Probes run at started + initialDelay + k·period; Ready after
-        // successThreshold consecutive successes once booted.
-        let first = started + probe.initial_delay;
-        let booted = started + boot;
-        let period = probe.period.as_millis().max(1);
-        let k = booted.since(first).as_millis().div_ceil(period);
-        let ready = first
-            + Duration(k * period)
-            + probe.period.times(u64::from(probe.success_threshold - 1));
-        ctx.schedule_at(ready, Ev::Ready(id, inc));
-        self.schedule_hang(id, inc, started, bad, ctx);
-    }
-
-    fn schedule_hang(
-        &self,
-        id: PodId,
-        inc: u32,
-        started: SimTime,
-        bad: bool,
-        ctx: &mut Context<'_, Ev>,
-    ) {
-        if !bad {
-            return;
-        }
-        if let Some(after) = self.release.defect.as_ref().and_then(|d| d.hang_after_ms) {
-            ctx.schedule_at(started + Duration(after), Ev::Hang(id, inc));
-        }
-    }
-
-    /// Places whatever Pending pods now fit and starts them.
-    fn place_pending(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
-        if self.cluster.pending_queue_empty() {
-            // The usual case (after every sync, every pod gone): nothing to
-            // place, and with nothing Pending the autoscaler has nothing to do.
-            return;
-        }
-        let mut placed = std::mem::take(&mut self.scratch_placed);
-        placed.clear();
-        self.cluster.place_pending(now, &mut placed);
-        for &(id, image_at) in &placed {
-            self.start_container(id, image_at, ctx);
-        }
-        self.scratch_placed = placed;
-        self.autoscale(now, ctx);
-    }
-
-    /// The cluster autoscaler: for pods that fit nowhere, it asks for as many
-    /// empty nodes as they need (up to `maxNodes`, counting those already on
-    /// their way); each joins after its provisioning time.
-    fn autoscale(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
-        let Some(a) = &self.sc.cluster.autoscaler else {
-            return;
-        };
-        let pending = self.cluster.pending_count();
-        let per_node = self.cluster.pods_per_node(self.sc.cluster.node_allocatable);
-        if pending == 0 || per_node == 0 {
-            return;
-        }
-        let room = a
-            .max_nodes
-            .saturating_sub(self.cluster.node_count() + self.nodes_provisioning);
-        let add = pending
-            .div_ceil(per_node)
-            .saturating_sub(self.nodes_provisioning)
-            .min(room);
-        for _ in 0..add {
-            let rng = self.streams.as_mut().expect("streams set").nodes();
-            let t = Duration::from_millis_f64(a.provision_time.sample(rng));
-            ctx.schedule_at(now + t, Ev::NodeReady);
-        }
-        self.nodes_provisioning += add;
     }
 
     /// Lets the controller act until it is idle, realising each decision:
@@ -844,50 +535,6 @@ impl World<'_> {
     }
 
     fn realise(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
-        for v in [Version::Old, Version::New] {
-            let active = self.cluster.counts(v).active;
-            let want = self.spec[v.idx()];
-            if want > active {
-                for _ in active..want {
-                    self.create_pod(v, now);
-                }
-            } else if want < active {
-                let mut ids = std::mem::take(&mut self.scratch_ids);
-                self.cluster.victims(v, active - want, &mut ids);
-                for &id in &ids {
-                    if !self.cluster.delete(id) {
-                        continue;
-                    }
-                    let exit = self.shutdown_time();
-                    if exit == Duration::ZERO {
-                        self.cluster.remove(id);
-                    } else {
-                        ctx.schedule_in(exit, Ev::Gone(id));
-                    }
-                }
-                self.scratch_ids = ids;
-            }
-        }
-        self.place_pending(now, ctx);
-    }
-
-    /// How long a deleted pod takes to exit: its shutdown, cut off by the
-    /// kubelet at terminationGracePeriodSeconds.
-    fn shutdown_time(&mut self) -> Duration {
-        let svc = &self.sc.service;
-        let rng = self.streams.as_mut().expect("streams set").shutdown();
-        Duration::from_millis_f64(svc.shutdown.sample(rng)).min(svc.termination_grace_period)
-    }
-
-    fn create_pod(&mut self, v: Version, now: SimTime) {
-        let startup = &self.sc.service.startup;
-        let rng = self.streams.as_mut().expect("streams set").startup();
-        let pull = startup.image_pull.sample(rng);
-        let boot = startup.boot.sample(rng);
-        let (pull, boot) = (
-            Duration::from_millis_f64(pull).0,
-            Duration::from_millis_f64(boot).0,
-        );
-        self.cluster.add_pod(v, now, pull, boot);
+        self.cluster.realise(now, ctx, self.spec, &mut self.streams);
     }
 }
