@@ -27,6 +27,7 @@ use crate::scenario::{
 };
 use crate::sim::SimTime;
 use crate::traffic::Demand;
+use crate::trial::{Metric, Outcome};
 
 /// What a strategy asks of the team and the cluster beyond a Deployment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -379,8 +380,7 @@ fn bad_trials(summary: &RunSummary) -> u64 {
     summary
         .strategies
         .first()
-        .and_then(|s| s.given_bad.get("failed_requests"))
-        .map_or(0, |m| m.count)
+        .map_or(0, |s| s.given_bad[Metric::FailedRequests].count)
 }
 
 fn report(sc: &Scenario, st: &StrategySummary) -> StrategyReport {
@@ -402,7 +402,7 @@ fn report(sc: &Scenario, st: &StrategySummary) -> StrategyReport {
             .collect(),
         checks,
         capacity: st.capacity.clone(),
-        data_loss: st.outcomes.get("data_loss").copied().unwrap_or(0),
+        data_loss: st.outcomes[Outcome::DataLoss],
     }
 }
 
@@ -431,7 +431,7 @@ struct Item {
     measure: &'static str,
     unit: Unit,
     bad_only: bool,
-    metric: &'static str,
+    metric: Metric,
     limit: fn(&Constraints) -> Option<f64>,
 }
 
@@ -441,7 +441,7 @@ const BLAST_RADIUS: [Item; 3] = [
         measure: "failed requests, bad release, p95",
         unit: Unit::Count,
         bad_only: true,
-        metric: "failed_requests",
+        metric: Metric::FailedRequests,
         limit: |c| c.max_failed_requests,
     },
     Item {
@@ -449,7 +449,7 @@ const BLAST_RADIUS: [Item; 3] = [
         measure: "affected users, bad release, p95",
         unit: Unit::Count,
         bad_only: true,
-        metric: "affected_users",
+        metric: Metric::AffectedUsers,
         limit: |c| c.max_affected_users,
     },
     Item {
@@ -457,7 +457,7 @@ const BLAST_RADIUS: [Item; 3] = [
         measure: "error budget burn, bad release, p95",
         unit: Unit::Share,
         bad_only: true,
-        metric: "error_budget_burn",
+        metric: Metric::ErrorBudgetBurn,
         limit: |c| c.max_error_budget_burn,
     },
 ];
@@ -468,7 +468,7 @@ const RESOURCES: [Item; 2] = [
         measure: "extra pod-hours, p95",
         unit: Unit::Count,
         bad_only: false,
-        metric: "extra_pod_hours",
+        metric: Metric::ExtraPodHours,
         limit: |c| c.max_extra_pod_hours,
     },
     Item {
@@ -476,7 +476,7 @@ const RESOURCES: [Item; 2] = [
         measure: "cost, p95",
         unit: Unit::Count,
         bad_only: false,
-        metric: "cost",
+        metric: Metric::Cost,
         limit: |c| c.max_cost,
     },
 ];
@@ -490,7 +490,7 @@ fn checklist(sc: &Scenario, st: &StrategySummary, needs: &Needs) -> Vec<Check> {
         } else {
             &st.all
         };
-        let measured = scope.get(item.metric).and_then(|m| m.p95);
+        let measured = scope[item.metric].p95;
         numeric(item, measured, c.and_then(item.limit))
     };
     let mut checks: Vec<Check> = BLAST_RADIUS.iter().map(numeric_item).collect();
@@ -513,8 +513,8 @@ pub const MAX_STALLED: f64 = 0.5;
 /// mostly stall at the progress deadline (e.g. no room for a second stack)
 /// does not deploy, however small its blast radius looks.
 fn stalls(st: &StrategySummary) -> Check {
-    let trials: u64 = st.outcomes.0.iter().map(|o| o.1).sum();
-    let stalled = st.outcomes.get("stalled").copied().unwrap_or(0);
+    let trials = st.trials();
+    let stalled = st.outcomes[Outcome::Stalled];
     let share = stalled as f64 / trials.max(1) as f64;
     let broken = share > MAX_STALLED;
     let text = if broken {
@@ -592,14 +592,13 @@ fn recovery(sc: &Scenario, st: &StrategySummary) -> Check {
         measure: "time to recover, bad release, p95",
         unit: Unit::Seconds,
         bad_only: true,
-        metric: "time_to_recover_s",
+        metric: Metric::TimeToRecover,
         limit: |c| c.max_time_to_recover.map(|d| d.as_secs_f64()),
     };
     let limit = sc.constraints.as_ref().and_then(item.limit);
-    let count = |k: &str| st.given_bad.get(k).map_or(0, |m| m.count);
-    let bad = count("failed_requests");
-    let unrecovered = bad.saturating_sub(count(item.metric));
-    let measured = st.given_bad.get(item.metric).and_then(|m| m.p95);
+    let bad = st.given_bad[Metric::FailedRequests].count;
+    let unrecovered = bad.saturating_sub(st.given_bad[item.metric].count);
+    let measured = st.given_bad[item.metric].p95;
     let horizon = seconds(sc.monte_carlo.horizon.as_secs_f64());
     let share = unrecovered as f64 / bad.max(1) as f64;
     if share <= UNRECOVERED_P95 {
@@ -732,9 +731,9 @@ struct Pick {
 }
 
 /// A figure of a strategy's summary (`None` sorts last).
-fn p95(s: &StrategySummary, given_bad: bool, key: &str) -> Option<f64> {
+fn p95(s: &StrategySummary, given_bad: bool, metric: Metric) -> Option<f64> {
     let scope = if given_bad { &s.given_bad } else { &s.all };
-    scope.get(key).and_then(|m| m.p95)
+    scope[metric].p95
 }
 
 /// Lower is better; a missing figure is worst.
@@ -782,17 +781,17 @@ fn best_constrained(reports: &[StrategyReport], summary: &RunSummary) -> Option<
         return closest(reports);
     }
     let stats = &summary.strategies;
-    let figure = |i: usize, bad: bool, key: &str| p95(&stats[i], bad, key);
+    let figure = |i: usize, bad: bool, metric: Metric| p95(&stats[i], bad, metric);
     let keys = |a: usize, b: usize| {
         [
             reports[a].complexity.cmp(&reports[b].complexity),
             by_figure(
-                figure(a, true, "failed_requests"),
-                figure(b, true, "failed_requests"),
+                figure(a, true, Metric::FailedRequests),
+                figure(b, true, Metric::FailedRequests),
             ),
             by_figure(
-                figure(a, false, "extra_pod_hours"),
-                figure(b, false, "extra_pod_hours"),
+                figure(a, false, Metric::ExtraPodHours),
+                figure(b, false, Metric::ExtraPodHours),
             ),
         ]
     };
@@ -817,8 +816,8 @@ fn meeting_reason(
     (best, runner): (usize, Option<(usize, Decided)>),
     count: usize,
 ) -> String {
-    let shown = |i: usize, bad: bool, key: &str| {
-        p95(&summary.strategies[i], bad, key).map_or_else(|| "—".to_owned(), number)
+    let shown = |i: usize, bad: bool, metric: Metric| {
+        p95(&summary.strategies[i], bad, metric).map_or_else(|| "—".to_owned(), number)
     };
     let r = &reports[best];
     let grade = r.complexity.word();
@@ -839,16 +838,16 @@ fn meeting_reason(
              ({grade} complexity), and it fails fewer requests when a release is bad \
              (p95 {} against {}).",
             reports[o].name,
-            shown(best, true, "failed_requests"),
-            shown(o, true, "failed_requests")
+            shown(best, true, Metric::FailedRequests),
+            shown(o, true, Metric::FailedRequests)
         ),
         Some((o, Decided::By(_))) => format!(
             "Of the {count} strategies that break no constraint, it and {} are as simple \
              ({grade} complexity) and as safe, and it takes fewer extra pod-hours \
              (p95 {} against {}).",
             reports[o].name,
-            shown(best, false, "extra_pod_hours"),
-            shown(o, false, "extra_pod_hours")
+            shown(best, false, Metric::ExtraPodHours),
+            shown(o, false, Metric::ExtraPodHours)
         ),
         Some((o, Decided::Order)) => format!(
             "Of the {count} strategies that break no constraint, it and {} tie on complexity, \
@@ -962,7 +961,7 @@ fn ratio_words(r: f64) -> String {
 /// No constraints: the least error budget burnt by a bad release.
 fn best_unconstrained(reports: &[StrategyReport], summary: &RunSummary) -> Option<Pick> {
     let stats = &summary.strategies;
-    let burn = |i: usize| p95(&stats[i], true, "error_budget_burn");
+    let burn = |i: usize| p95(&stats[i], true, Metric::ErrorBudgetBurn);
     // A strategy that rarely deploys is no answer, whatever it burns.
     let deploys: Vec<usize> = (0..reports.len())
         .filter(|&i| reports[i].broken.is_empty())
@@ -1194,9 +1193,9 @@ fn block(out: &mut String, s: &StrategyReport, rec: &Recommendation, width: usiz
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::montecarlo::indexmap_like::Ordered;
     use crate::scenario::{self, parse};
     use crate::stats::Summary;
+    use crate::trial::{PerMetric, PerOutcome};
 
     const BASE: &str = r#"
 name: t
@@ -1257,28 +1256,23 @@ strategies:
 
     /// 1000 trials, 100 of them bad.
     fn strategy(name: &str, kind: &str, f: Figures) -> StrategySummary {
-        let given_bad: Ordered<Summary> = [
-            ("failed_requests", stat(100, f.failed)),
-            ("affected_users", stat(100, f.failed / 2.0)),
-            ("error_budget_burn", stat(100, f.burn)),
-            ("time_to_recover_s", stat(100, f.recover_s)),
-        ]
-        .into_iter()
-        .collect();
-        let all: Ordered<Summary> = [
-            ("extra_pod_hours", stat(1000, f.pod_hours)),
-            ("cost", stat(1000, f.pod_hours / 10.0)),
-        ]
-        .into_iter()
-        .collect();
+        let mut given_bad = PerMetric::<Summary>::default();
+        given_bad[Metric::FailedRequests] = stat(100, f.failed);
+        given_bad[Metric::AffectedUsers] = stat(100, f.failed / 2.0);
+        given_bad[Metric::ErrorBudgetBurn] = stat(100, f.burn);
+        given_bad[Metric::TimeToRecover] = stat(100, f.recover_s);
+        let mut all = PerMetric::<Summary>::default();
+        all[Metric::ExtraPodHours] = stat(1000, f.pod_hours);
+        all[Metric::Cost] = stat(1000, f.pod_hours / 10.0);
+        let mut outcomes = PerOutcome::<u64>::default();
+        outcomes[Outcome::Succeeded] = 1000 - f.stalled;
+        outcomes[Outcome::Stalled] = f.stalled;
         StrategySummary {
             name: name.to_owned(),
             kind: kind.to_owned(),
             all,
             given_bad,
-            outcomes: [("succeeded", 1000 - f.stalled), ("stalled", f.stalled)]
-                .into_iter()
-                .collect(),
+            outcomes,
             capacity: Capacity {
                 cpu_headroom_p95: 5.0,
                 memory_headroom_gib_p95: 10.0,
@@ -1491,10 +1485,9 @@ strategies:
     #[test]
     fn recovery_beyond_the_horizon_breaks_the_limit() {
         let mut summary = run([FIGURES; 4]);
-        let missing = Ordered(vec![
-            ("failed_requests", stat(100, 10.0)),
-            ("time_to_recover_s", stat(60, 600.0)),
-        ]);
+        let mut missing = PerMetric::<Summary>::default();
+        missing[Metric::FailedRequests] = stat(100, 10.0);
+        missing[Metric::TimeToRecover] = stat(60, 600.0);
         summary.strategies[0].given_bad = missing;
         let rec = recommend(&sc("{ maxTimeToRecover: 1h }"), &summary);
         let c = check(&rec, "recreate", "maxTimeToRecover");

@@ -8,6 +8,7 @@ use super::table;
 use super::view::{Cell, Report};
 use crate::montecarlo::RunSummary;
 use crate::recommend::{self, Recommendation};
+use crate::trial::Metric;
 
 /// A document: a title and its blocks, in order.
 #[derive(Clone, Debug)]
@@ -245,11 +246,8 @@ fn capacity(s: &RunSummary) -> Block {
         .iter()
         .map(|st| {
             let c = &st.capacity;
-            let stat = |k: &str, f: fn(&crate::stats::Summary) -> Option<f64>| {
-                st.all
-                    .get(k)
-                    .and_then(f)
-                    .map_or("–".to_owned(), format::number)
+            let stat = |m: Metric, f: fn(&crate::stats::Summary) -> Option<f64>| {
+                f(&st.all[m]).map_or("–".to_owned(), format::number)
             };
             [
                 st.name.clone(),
@@ -262,9 +260,9 @@ fn capacity(s: &RunSummary) -> Block {
                     "no: pods wait for room"
                 }
                 .to_owned(),
-                stat("peak_pods", |m| m.p95),
-                stat("extra_pod_hours", |m| m.mean),
-                stat("cost", |m| m.mean),
+                stat(Metric::PeakPods, |m| m.p95),
+                stat(Metric::ExtraPodHours, |m| m.mean),
+                stat(Metric::Cost, |m| m.mean),
             ]
             .into_iter()
             .map(|t| vec![plain(t)])
