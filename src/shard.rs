@@ -6,33 +6,40 @@
 //! metric's HDR histogram. Merging adds them up, so the merged summary is
 //! byte for byte the one a single machine writes.
 //!
-//! `shard.json` (`"format": "deploysim-shard"`, `"version": 1`):
+//! `shard.json` (`"format": "deploysim-shard"`, `"version"`: [`VERSION`],
+//! now 2), keys in this order:
 //!
 //! ```text
-//! { "format": "deploysim-shard", "version": 1,
+//! { "format": "deploysim-shard", "version": 2,
 //!   "kind": "run",                     // or "sweep"
 //!   "scenario": "internal-api",        // the scenario's name
-//!   "fingerprint": "fnv1a64:…",        // FNV-1a 64 of the resolved scenario (`deploysim validate`)
+//!   "fingerprint": "fnv1a64:…",        // a run: FNV-1a 64 of `scenario_yaml`;
+//!                                      // a sweep: of the keys, every point's values and resolved scenario
 //!   "seed": 7, "runs": 1100,
 //!   "shard": { "index": 0, "count": 3 },
 //!   "trials": 367,                     // trials of this shard, per strategy
 //!   "strategies": ["recreate", "rolling"],
 //!   "keys": [],                        // the swept keys (a sweep)
+//!   "scenario_yaml": "name: …",        // a run only (absent from a sweep's file): the resolved
+//!                                      // scenario, `deploysim validate`'s output, so the merge
+//!                                      // writes the same report.md a single run writes
 //!   "points": [                        // one (a run) or one per grid point (a sweep)
-//!     { "set": [],                     // the point's values, one per key (a sweep)
+//!     { "set": [],                     // the point's values, one per key, as given (a sweep)
 //!       "strategies": [
 //!         { "name": "recreate", "type": "Recreate",
-//!           "outcomes": { "succeeded": 330, … },
+//!           "outcomes": { "data_loss": 0, …, "succeeded": 330 },   // every outcome, keys sorted
 //!           "all":       [ { "metric": "failed_requests", "scale": 1000.0, "count": 367,
 //!                            "sum": "…", "sum_sq": "…", "min": 0, "max": 41233,
-//!                            "histogram": "HISTEw…" }, … ],
+//!                            "histogram": "HISTEw…" }, … ],         // every metric, in report order
 //!           "given_bad": [ … ] } ] } ] }
 //! ```
 //!
-//! Values are stored scaled to integers (`value × scale`); `sum` and
-//! `sum_sq` are decimal strings because they are u128; `min` is
-//! 18446744073709551615 when `count` is 0. `histogram` is the metric's
-//! HdrHistogram in the V2 encoding (uncompressed), base64.
+//! Values are stored scaled to integers (`value × scale`, the metric's
+//! [`Metric::scale`]); `sum` and `sum_sq` are decimal strings because they
+//! are u128; `min` is 18446744073709551615 when `count` is 0. `histogram` is
+//! the metric's HdrHistogram in the V2 encoding (uncompressed), base64. A
+//! merge reads only files of this version, and refuses metrics, scales or
+//! outcomes other than this build's.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
