@@ -4,10 +4,11 @@
 
 use super::format;
 use super::grade::{self, Mark};
+use super::recommend::{headline, notes, reason, verdict};
 use super::table;
 use super::view::{Cell, Report};
 use crate::montecarlo::RunSummary;
-use crate::recommend::{self, Recommendation};
+use crate::recommend::Recommendation;
 use crate::trial::Metric;
 
 /// A document: a title and its blocks, in order.
@@ -179,10 +180,11 @@ fn whiteboard(r: &Report) -> Block {
 fn recommendation(rec: &Recommendation) -> Vec<Block> {
     let mut out = vec![
         Block::Heading("Recommendation".into()),
-        Block::Para(vec![styled(rec.headline.clone(), Style::Strong)]),
+        Block::Para(vec![styled(headline(rec), Style::Strong)]),
     ];
-    if !rec.reason.is_empty() {
-        out.push(Block::Para(vec![plain(rec.reason.clone())]));
+    let reason = reason(rec);
+    if !reason.is_empty() {
+        out.push(Block::Para(vec![plain(reason)]));
     }
     let verdicts = rec
         .strategies
@@ -190,12 +192,12 @@ fn recommendation(rec: &Recommendation) -> Vec<Block> {
         .map(|s| {
             vec![
                 styled(s.name.clone(), Style::Strong),
-                plain(format!(": {}", recommend::verdict(s, rec))),
+                plain(format!(": {}", verdict(s, rec))),
             ]
         })
         .collect();
     out.push(Block::List(verdicts));
-    for note in &rec.notes {
+    for note in &notes(rec) {
         out.push(Block::Para(vec![
             styled("Note", Style::Strong),
             plain(format!(": {note}")),

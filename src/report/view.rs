@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::format::{self, percent, seconds};
 use super::grade::{self, Column, Mark};
+use super::recommend::needs_words;
 use crate::montecarlo::{RunSummary, StrategySummary};
 use crate::recommend::{self, Grade, Needs};
 use crate::scenario::{Scenario, SchemaApply, SchemaKind};
@@ -197,7 +198,7 @@ fn complexity_cell(needs: &Needs) -> Cell {
         word: Column::Complexity.word(mark),
         // Ranks by grade, then by how many needs.
         value: Some(mark as u8 as f64 * 10.0 + needs.count() as f64),
-        evidence: vec![format!("needs {}", needs.describe())],
+        evidence: vec![format!("needs {}", needs_words(needs))],
     }
 }
 
