@@ -202,7 +202,11 @@ pub fn checklist(sc: &Scenario, st: &StrategySummary, needs: &Needs) -> Vec<Chec
             Item::Metrics => capability(item, needs.metrics, c.map(|c| c.metrics)),
             Item::FitCluster => fits(&st.capacity, c.is_some_and(|c| c.fit_cluster)),
             Item::ProgressDeadline => stalls(st),
-            _ => numeric(item, p95(item, st), c.and_then(|c| item.limit(c))),
+            Item::MaxFailedRequests
+            | Item::MaxAffectedUsers
+            | Item::MaxErrorBudgetBurn
+            | Item::MaxExtraPodHours
+            | Item::MaxCost => numeric(item, p95(item, st), c.and_then(|c| item.limit(c))),
         })
         .collect()
 }

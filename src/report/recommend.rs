@@ -18,28 +18,11 @@ use crate::recommend::{
 };
 use crate::scenario::{SchemaApply, SchemaChange, SchemaKind};
 
-/// Plain text for a team lead: the recommendation, then each strategy.
+/// Plain text for a team lead: the recommendation, then each strategy (the
+/// best first), then the caveats.
 pub fn text(rec: &Recommendation) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} — {} trials per strategy, seed {}, {} with a bad release\n",
-        rec.scenario,
-        number(rec.runs as f64),
-        rec.seed,
-        number(rec.bad_trials as f64)
-    );
-    let _ = writeln!(out, "{}", headline(rec));
-    let reason = reason(rec);
-    if !reason.is_empty() {
-        let _ = writeln!(out, "{reason}");
-    }
-    let schema = rec.schema_change.as_ref().map(schema_words);
-    let _ = writeln!(
-        out,
-        "Schema change: {}.",
-        schema.as_deref().unwrap_or("none")
-    );
+    intro(&mut out, rec);
     let best = rec.strategies.iter().filter(|s| rec.is_best(s));
     let others = rec.strategies.iter().filter(|s| !rec.is_best(s));
     let width = rec
@@ -60,6 +43,29 @@ pub fn text(rec: &Recommendation) -> String {
         }
     }
     out
+}
+
+/// The run, the recommendation and why, and the schema change.
+fn intro(out: &mut String, rec: &Recommendation) {
+    let _ = writeln!(
+        out,
+        "{} — {} trials per strategy, seed {}, {} with a bad release\n",
+        rec.scenario,
+        number(rec.runs as f64),
+        rec.seed,
+        number(rec.bad_trials as f64)
+    );
+    let _ = writeln!(out, "{}", headline(rec));
+    let reason = reason(rec);
+    if !reason.is_empty() {
+        let _ = writeln!(out, "{reason}");
+    }
+    let schema = rec.schema_change.as_ref().map(schema_words);
+    let _ = writeln!(
+        out,
+        "Schema change: {}.",
+        schema.as_deref().unwrap_or("none")
+    );
 }
 
 /// One strategy: its verdict, needs and checklist.
@@ -377,12 +383,22 @@ pub fn measure(item: Item) -> &'static str {
     }
 }
 
-/// A numeric item's figure as written.
+/// A numeric item's figure as written: a share as a percent, a time in
+/// the unit that fits, a count or an amount of money as a number.
 fn show(item: Item, x: f64) -> String {
     match item {
         Item::MaxErrorBudgetBurn => percent(x),
         Item::MaxTimeToRecover => seconds(x),
-        _ => number(x),
+        // The flags, the fit and the stall share are worded by their own
+        // functions and never shown here.
+        Item::MaxFailedRequests
+        | Item::MaxAffectedUsers
+        | Item::MaxExtraPodHours
+        | Item::MaxCost
+        | Item::TrafficRouter
+        | Item::Metrics
+        | Item::FitCluster
+        | Item::ProgressDeadline => number(x),
     }
 }
 
@@ -390,11 +406,16 @@ fn show(item: Item, x: f64) -> String {
 /// strategy's, which the fit check describes.
 pub fn check_words(c: &Check, capacity: &Capacity) -> String {
     match c.item {
-        Item::TrafficRouter | Item::Metrics => capability_words(c),
+        Item::TrafficRouter => capability_words(c, &ROUTER),
+        Item::Metrics => capability_words(c, &METRICS),
         Item::FitCluster => fit_words(c, capacity),
         Item::ProgressDeadline => stall_words(c),
         Item::MaxTimeToRecover => recovery_words(c),
-        _ => numeric_words(c),
+        Item::MaxFailedRequests
+        | Item::MaxAffectedUsers
+        | Item::MaxErrorBudgetBurn
+        | Item::MaxExtraPodHours
+        | Item::MaxCost => numeric_words(c),
     }
 }
 
@@ -438,26 +459,38 @@ fn recovery_words(c: &Check) -> String {
     )
 }
 
-fn capability_words(c: &Check) -> String {
-    let (needed, has, lacks, not_needed) = match c.item {
-        Item::TrafficRouter => (
-            "needs a traffic router",
-            "there is one",
-            "constraints say there is none",
-            "needs none",
-        ),
-        _ => (
-            "metric analysis decides promotion or rollback",
-            "there are metrics",
-            "constraints say there are no metrics",
-            "no metric analysis in the rollout",
-        ),
-    };
+/// How a capability check reads.
+struct CapabilityWords {
+    /// The strategy needs it.
+    needed: &'static str,
+    /// The team has it.
+    has: &'static str,
+    /// The team lacks it.
+    lacks: &'static str,
+    /// The strategy does not need it.
+    not_needed: &'static str,
+}
+
+const ROUTER: CapabilityWords = CapabilityWords {
+    needed: "needs a traffic router",
+    has: "there is one",
+    lacks: "constraints say there is none",
+    not_needed: "needs none",
+};
+
+const METRICS: CapabilityWords = CapabilityWords {
+    needed: "metric analysis decides promotion or rollback",
+    has: "there are metrics",
+    lacks: "constraints say there are no metrics",
+    not_needed: "no metric analysis in the rollout",
+};
+
+fn capability_words(c: &Check, w: &CapabilityWords) -> String {
     match (c.measured, c.limit) {
-        (Some(Value::Flag(true)), None) => needed.to_owned(),
-        (Some(Value::Flag(true)), Some(Value::Flag(true))) => format!("{needed}: {has}"),
-        (Some(Value::Flag(true)), Some(_)) => format!("{needed}; {lacks}"),
-        _ => not_needed.to_owned(),
+        (Some(Value::Flag(true)), None) => w.needed.to_owned(),
+        (Some(Value::Flag(true)), Some(Value::Flag(true))) => format!("{}: {}", w.needed, w.has),
+        (Some(Value::Flag(true)), Some(_)) => format!("{}; {}", w.needed, w.lacks),
+        _ => w.not_needed.to_owned(),
     }
 }
 

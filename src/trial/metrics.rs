@@ -249,11 +249,6 @@ impl TrialResult {
             Metric::PodsWaitedForRoom => Some(self.pods_waited_for_room),
         }
     }
-
-    /// Every metric's value, indexed by [`Metric`].
-    pub fn values(&self) -> PerMetric<Option<f64>> {
-        PerMetric::from_fn(|m| self.get(m))
-    }
 }
 
 /// A closed set of names in a fixed order: [`Metric`], [`Outcome`].
