@@ -660,11 +660,9 @@ pub fn recommend(opts: &RecommendOptions, stdout: &mut dyn Write) -> Result<(), 
     let summary = montecarlo::summarize(&sc, &plan, &stats);
     let rec = crate::recommend::recommend(&sc, &summary);
     let text = if opts.json {
-        let mut s = serde_json::to_string_pretty(&rec).map_err(anyhow::Error::from)?;
-        s.push('\n');
-        s
+        report::recommend::json(&rec)?
     } else {
-        crate::recommend::render(&rec)
+        report::recommend::text(&rec)
     };
     stdout.write_all(text.as_bytes()).map_err(Error::Stdout)
 }

@@ -22,7 +22,9 @@ use rayon::prelude::*;
 
 use crate::scenario::Scenario;
 use crate::stats::{Stat, Summary};
-use crate::trial::{METRIC_NAMES, Outcome, ReleaseDraw, TrialResult, TrialStreams, World};
+use crate::trial::{
+    Metric, Outcome, PerMetric, PerOutcome, ReleaseDraw, TrialResult, TrialStreams, World,
+};
 
 pub use crate::trial::streams::{Purpose, stream};
 
@@ -49,17 +51,13 @@ pub fn run_trial(
     (release, result)
 }
 
-/// The numeric keys of a trial, with the resolution kept for each.
-const METRIC_SCALES: [f64; 16] = [
-    1e3, 1e3, 1e9, 1e6, 1e3, 1e3, 1e3, 1e3, 1e3, 1e6, 1e6, 1e3, 1e3, 1e3, 1e3, 1e3,
-];
-
-/// Statistics of one strategy: over all trials and over bad releases.
+/// Statistics of one strategy: over all trials and over bad releases, each
+/// metric at its [`Metric::scale`], and the count of each outcome.
 #[derive(Clone, Debug)]
 pub struct StrategyStats {
-    pub all: Vec<Stat>,
-    pub given_bad: Vec<Stat>,
-    pub outcomes: [u64; 6],
+    all: PerMetric<Stat>,
+    given_bad: PerMetric<Stat>,
+    outcomes: PerOutcome<u64>,
 }
 
 impl Default for StrategyStats {
@@ -71,45 +69,68 @@ impl Default for StrategyStats {
 impl StrategyStats {
     /// Empty statistics (every metric at its resolution).
     pub fn new() -> Self {
-        let stats = || METRIC_SCALES.iter().map(|&s| Stat::new(s)).collect();
+        let stats = || PerMetric::from_fn(|m| Stat::new(m.scale()));
         StrategyStats {
             all: stats(),
             given_bad: stats(),
-            outcomes: [0; 6],
+            outcomes: PerOutcome::default(),
         }
+    }
+
+    /// Statistics from their parts, e.g. as a shard file stores them.
+    pub fn from_parts(
+        all: PerMetric<Stat>,
+        given_bad: PerMetric<Stat>,
+        outcomes: PerOutcome<u64>,
+    ) -> Self {
+        StrategyStats {
+            all,
+            given_bad,
+            outcomes,
+        }
+    }
+
+    /// Each metric over every trial.
+    pub fn all(&self) -> &PerMetric<Stat> {
+        &self.all
+    }
+
+    /// Each metric over the trials whose release was bad.
+    pub fn given_bad(&self) -> &PerMetric<Stat> {
+        &self.given_bad
+    }
+
+    /// How many trials ended in each outcome.
+    pub fn outcomes(&self) -> &PerOutcome<u64> {
+        &self.outcomes
     }
 
     /// Number of trials accumulated.
     pub fn trials(&self) -> u64 {
-        self.outcomes.iter().sum()
+        self.outcomes.values().iter().sum()
     }
 
+    /// Adds one trial. On the hot path: one array slot per metric, no lookup.
     fn add(&mut self, r: &TrialResult) {
-        for (i, v) in r.metrics().into_iter().enumerate() {
-            if let Some(v) = v {
-                self.all[i].add(v);
+        for m in Metric::ALL {
+            if let Some(v) = r.get(m) {
+                self.all[m].add(v);
                 if r.bad {
-                    self.given_bad[i].add(v);
+                    self.given_bad[m].add(v);
                 }
             }
         }
-        let o = Outcome::ALL
-            .iter()
-            .position(|&o| o == r.outcome)
-            .expect("known outcome");
-        self.outcomes[o] += 1;
+        self.outcomes[r.outcome] += 1;
     }
 
     /// Adds everything `other` accumulated (exact, in any order).
     pub fn merge(&mut self, other: &StrategyStats) {
-        for (a, b) in self.all.iter_mut().zip(&other.all) {
-            a.merge(b);
+        for m in Metric::ALL {
+            self.all[m].merge(&other.all[m]);
+            self.given_bad[m].merge(&other.given_bad[m]);
         }
-        for (a, b) in self.given_bad.iter_mut().zip(&other.given_bad) {
-            a.merge(b);
-        }
-        for (a, b) in self.outcomes.iter_mut().zip(other.outcomes) {
-            *a += b;
+        for o in Outcome::ALL {
+            self.outcomes[o] += other.outcomes[o];
         }
     }
 }
@@ -343,13 +364,26 @@ fn run_chunk(
 /// The summary of one strategy in the shape of `summary.json` (DESIGN §3).
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct StrategySummary {
+    /// The strategy's `name`.
     pub name: String,
+    /// The strategy's `type` (`Canary`, …).
     #[serde(rename = "type")]
     pub kind: String,
-    pub all: indexmap_like::Ordered<Summary>,
-    pub given_bad: indexmap_like::Ordered<Summary>,
-    pub outcomes: indexmap_like::Ordered<u64>,
+    /// Each metric over every trial.
+    pub all: PerMetric<Summary>,
+    /// Each metric over the trials whose release was bad.
+    pub given_bad: PerMetric<Summary>,
+    /// How many trials ended in each outcome.
+    pub outcomes: PerOutcome<u64>,
+    /// What the strategy asks of the cluster.
     pub capacity: Capacity,
+}
+
+impl StrategySummary {
+    /// The trials summarized (every trial ends in one outcome).
+    pub fn trials(&self) -> u64 {
+        self.outcomes.values().iter().sum()
+    }
 }
 
 /// What a strategy asks of the cluster, at the 95th percentile of trials.
@@ -366,13 +400,13 @@ pub struct Capacity {
 }
 
 impl Capacity {
-    fn of(all: &indexmap_like::Ordered<Summary>) -> Self {
-        let p95 = |k: &str| all.get(k).and_then(|s| s.p95).unwrap_or(0.0);
+    fn of(all: &PerMetric<Summary>) -> Self {
+        let p95 = |m: Metric| all[m].p95.unwrap_or(0.0);
         Capacity {
-            cpu_headroom_p95: p95("extra_cpu_requested"),
-            memory_headroom_gib_p95: p95("extra_memory_requested_gib"),
-            nodes_added_p95: p95("nodes_added"),
-            fits_p95: p95("pods_waited_for_room") == 0.0,
+            cpu_headroom_p95: p95(Metric::ExtraCpuRequested),
+            memory_headroom_gib_p95: p95(Metric::ExtraMemoryRequestedGib),
+            nodes_added_p95: p95(Metric::NodesAdded),
+            fits_p95: p95(Metric::PodsWaitedForRoom) == 0.0,
         }
     }
 }
@@ -380,9 +414,13 @@ impl Capacity {
 /// The whole `summary.json`.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct RunSummary {
+    /// The scenario's `name`.
     pub scenario: String,
+    /// Trials per strategy.
     pub runs: u64,
+    /// The master seed.
     pub seed: u64,
+    /// Each strategy run, in the plan's order.
     pub strategies: Vec<StrategySummary>,
 }
 
@@ -402,7 +440,9 @@ pub fn summarize(sc: &Scenario, plan: &Plan, stats: &[StrategyStats]) -> RunSumm
 /// A strategy as the summary names it: its name and `type`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StrategyId {
+    /// The strategy's `name`.
     pub name: String,
+    /// The strategy's `type`.
     #[serde(rename = "type")]
     pub kind: String,
 }
@@ -416,31 +456,18 @@ pub fn summarize_named(
     ids: &[StrategyId],
     stats: &[StrategyStats],
 ) -> RunSummary {
-    let keys = METRIC_NAMES;
     let strategies = ids
         .iter()
         .zip(stats)
         .map(|(id, s)| {
-            let all: indexmap_like::Ordered<Summary> = keys
-                .iter()
-                .zip(&s.all)
-                .map(|(k, st)| (*k, st.summary()))
-                .collect();
+            let all = s.all.map(Stat::summary);
             StrategySummary {
                 name: id.name.clone(),
                 kind: id.kind.clone(),
                 capacity: Capacity::of(&all),
                 all,
-                given_bad: keys
-                    .iter()
-                    .zip(&s.given_bad)
-                    .map(|(k, st)| (*k, st.summary()))
-                    .collect(),
-                outcomes: Outcome::ALL
-                    .iter()
-                    .zip(s.outcomes)
-                    .map(|(o, n)| (o.name(), n))
-                    .collect(),
+                given_bad: s.given_bad.map(Stat::summary),
+                outcomes: s.outcomes.clone(),
             }
         })
         .collect();
@@ -449,38 +476,5 @@ pub fn summarize_named(
         runs,
         seed,
         strategies,
-    }
-}
-
-/// A map that serializes its entries in insertion order (JSON keys in the
-/// order of DESIGN §3).
-pub mod indexmap_like {
-    use serde::ser::{Serialize, SerializeMap, Serializer};
-
-    /// Key/value pairs, serialized as a JSON object in this order.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct Ordered<V>(pub Vec<(&'static str, V)>);
-
-    impl<V> Ordered<V> {
-        /// The value of `key`, if present.
-        pub fn get(&self, key: &str) -> Option<&V> {
-            self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
-        }
-    }
-
-    impl<V> FromIterator<(&'static str, V)> for Ordered<V> {
-        fn from_iter<I: IntoIterator<Item = (&'static str, V)>>(iter: I) -> Self {
-            Ordered(iter.into_iter().collect())
-        }
-    }
-
-    impl<V: Serialize> Serialize for Ordered<V> {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let mut m = s.serialize_map(Some(self.0.len()))?;
-            for (k, v) in &self.0 {
-                m.serialize_entry(k, v)?;
-            }
-            m.end()
-        }
     }
 }

@@ -6,33 +6,40 @@
 //! metric's HDR histogram. Merging adds them up, so the merged summary is
 //! byte for byte the one a single machine writes.
 //!
-//! `shard.json` (`"format": "deploysim-shard"`, `"version": 1`):
+//! `shard.json` (`"format": "deploysim-shard"`, `"version"`: [`VERSION`],
+//! now 2), keys in this order:
 //!
 //! ```text
-//! { "format": "deploysim-shard", "version": 1,
+//! { "format": "deploysim-shard", "version": 2,
 //!   "kind": "run",                     // or "sweep"
 //!   "scenario": "internal-api",        // the scenario's name
-//!   "fingerprint": "fnv1a64:…",        // FNV-1a 64 of the resolved scenario (`deploysim validate`)
+//!   "fingerprint": "fnv1a64:…",        // a run: FNV-1a 64 of `scenario_yaml`;
+//!                                      // a sweep: of the keys, every point's values and resolved scenario
 //!   "seed": 7, "runs": 1100,
 //!   "shard": { "index": 0, "count": 3 },
 //!   "trials": 367,                     // trials of this shard, per strategy
 //!   "strategies": ["recreate", "rolling"],
 //!   "keys": [],                        // the swept keys (a sweep)
+//!   "scenario_yaml": "name: …",        // a run only (absent from a sweep's file): the resolved
+//!                                      // scenario, `deploysim validate`'s output, so the merge
+//!                                      // writes the same report.md a single run writes
 //!   "points": [                        // one (a run) or one per grid point (a sweep)
-//!     { "set": [],                     // the point's values, one per key (a sweep)
+//!     { "set": [],                     // the point's values, one per key, as given (a sweep)
 //!       "strategies": [
 //!         { "name": "recreate", "type": "Recreate",
-//!           "outcomes": { "succeeded": 330, … },
+//!           "outcomes": { "data_loss": 0, …, "succeeded": 330 },   // every outcome, keys sorted
 //!           "all":       [ { "metric": "failed_requests", "scale": 1000.0, "count": 367,
 //!                            "sum": "…", "sum_sq": "…", "min": 0, "max": 41233,
-//!                            "histogram": "HISTEw…" }, … ],
+//!                            "histogram": "HISTEw…" }, … ],         // every metric, in report order
 //!           "given_bad": [ … ] } ] } ] }
 //! ```
 //!
-//! Values are stored scaled to integers (`value × scale`); `sum` and
-//! `sum_sq` are decimal strings because they are u128; `min` is
-//! 18446744073709551615 when `count` is 0. `histogram` is the metric's
-//! HdrHistogram in the V2 encoding (uncompressed), base64.
+//! Values are stored scaled to integers (`value × scale`, the metric's
+//! [`Metric::scale`]); `sum` and `sum_sq` are decimal strings because they
+//! are u128; `min` is 18446744073709551615 when `count` is 0. `histogram` is
+//! the metric's HdrHistogram in the V2 encoding (uncompressed), base64. A
+//! merge reads only files of this version, and refuses metrics, scales or
+//! outcomes other than this build's.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -45,7 +52,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::montecarlo::{RunSummary, Shard, StrategyId, StrategyStats, summarize_named};
 use crate::stats::{Stat, StatParts};
-use crate::trial::{METRIC_NAMES, Outcome};
+use crate::trial::{Metric, Outcome, PerMetric, PerOutcome};
 
 /// The name of the file a shard writes in its output directory.
 pub const FILE_NAME: &str = "shard.json";
@@ -247,23 +254,21 @@ pub fn to_json(header: &Header, points: &[PointStats<'_>]) -> Result<String, Err
 }
 
 fn strategy_record((id, s): (&StrategyId, &StrategyStats)) -> Result<StrategyRecord, Error> {
-    let stats = |v: &[Stat]| {
-        METRIC_NAMES
-            .iter()
-            .zip(v)
-            .map(|(m, st)| stat_record(m, st))
+    let stats = |v: &PerMetric<Stat>| {
+        v.iter()
+            .map(|(m, st)| stat_record(m.name(), st))
             .collect::<Result<Vec<_>, Error>>()
     };
     Ok(StrategyRecord {
         name: id.name.clone(),
         kind: id.kind.clone(),
-        outcomes: Outcome::ALL
+        outcomes: s
+            .outcomes()
             .iter()
-            .zip(s.outcomes)
-            .map(|(o, n)| (o.name().to_owned(), n))
+            .map(|(o, &n)| (o.name().to_owned(), n))
             .collect(),
-        all: stats(&s.all)?,
-        given_bad: stats(&s.given_bad)?,
+        all: stats(s.all())?,
+        given_bad: stats(s.given_bad())?,
     })
 }
 
@@ -572,48 +577,48 @@ fn merge_point(shards: &[Loaded], p: usize) -> Result<MergedPoint, Error> {
 /// One strategy's statistics from its record, checked against the shard's
 /// trial count and this build's metrics.
 fn decode_strategy(rec: &StrategyRecord, trials: u64) -> Result<StrategyStats, String> {
-    let mut s = StrategyStats::new();
-    for (k, o) in Outcome::ALL.iter().enumerate() {
-        s.outcomes[k] = *rec
-            .outcomes
+    let outcomes = PerOutcome::try_from_fn(|o| {
+        rec.outcomes
             .get(o.name())
-            .ok_or_else(|| format!("no count of outcome {}", o.name()))?;
-    }
-    if rec.outcomes.len() != Outcome::ALL.len() {
+            .copied()
+            .ok_or_else(|| format!("no count of outcome {}", o.name()))
+    })?;
+    if rec.outcomes.len() != Outcome::COUNT {
         return Err(format!(
             "outcomes {:?} are not {:?}",
             rec.outcomes.keys(),
             Outcome::ALL.map(|o| o.name())
         ));
     }
-    if s.trials() != trials {
-        return Err(format!(
-            "outcomes add up to {} trials, not {trials}",
-            s.trials()
-        ));
+    let total: u64 = outcomes.values().iter().sum();
+    if total != trials {
+        return Err(format!("outcomes add up to {total} trials, not {trials}"));
     }
-    decode_stats(&mut s.all, &rec.all)?;
-    decode_stats(&mut s.given_bad, &rec.given_bad)?;
-    Ok(s)
+    let all = decode_stats(&rec.all)?;
+    let given_bad = decode_stats(&rec.given_bad)?;
+    Ok(StrategyStats::from_parts(all, given_bad, outcomes))
 }
 
-fn decode_stats(into: &mut [Stat], recs: &[StatRecord]) -> Result<(), String> {
+/// Each metric's accumulator, from records that must name this build's
+/// metrics in order, each at its scale.
+fn decode_stats(recs: &[StatRecord]) -> Result<PerMetric<Stat>, String> {
     let names: Vec<&str> = recs.iter().map(|r| r.metric.as_str()).collect();
-    if names != METRIC_NAMES {
-        return Err(format!("metrics {names:?}, expected {METRIC_NAMES:?}"));
+    let expected = Metric::ALL.map(Metric::name);
+    if names != expected {
+        return Err(format!("metrics {names:?}, expected {expected:?}"));
     }
-    for (st, rec) in into.iter_mut().zip(recs) {
-        if rec.scale != st.scale() {
+    PerMetric::try_from_fn(|m| {
+        let rec = &recs[m as usize];
+        if rec.scale != m.scale() {
             return Err(format!(
                 "{}: scale {}, expected {}",
                 rec.metric,
                 rec.scale,
-                st.scale()
+                m.scale()
             ));
         }
-        *st = decode_stat(rec).map_err(|why| format!("{}: {why}", rec.metric))?;
-    }
-    Ok(())
+        decode_stat(rec).map_err(|why| format!("{}: {why}", rec.metric))
+    })
 }
 
 fn decode_stat(rec: &StatRecord) -> Result<Stat, String> {

@@ -40,8 +40,8 @@ pub struct StatParts {
 }
 
 /// The summary of one metric (DESIGN §3). Statistics are `None` when no
-/// trial had the value.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// trial had the value (the default: no value at all).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Summary {
     pub count: u64,
     pub mean: Option<f64>,

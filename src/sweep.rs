@@ -18,10 +18,10 @@ use serde_json::Value;
 
 use crate::error::Error;
 use crate::montecarlo::RunSummary;
-use crate::montecarlo::indexmap_like::Ordered;
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::shard::Fnv1a64;
 use crate::stats::{Summary, sig6};
+use crate::trial::{Metric, Outcome, PerOutcome};
 
 /// Most grid points a sweep accepts.
 pub const MAX_POINTS: usize = 10_000;
@@ -388,7 +388,7 @@ pub struct SweepRow {
     pub extra_pod_hours_mean: Option<f64>,
     pub cost_mean: Option<f64>,
     /// Each outcome's share of the trials.
-    pub outcome_shares: Ordered<f64>,
+    pub outcome_shares: PerOutcome<f64>,
 }
 
 /// Mean and quantiles of one metric (`null` when no trial had it).
@@ -424,28 +424,22 @@ pub fn summarize(
         .iter()
         .flat_map(|(set, s)| s.strategies.iter().map(move |st| (set, s.runs, st)))
         .map(|(set, runs, st)| {
-            let metric = |scope: &Ordered<Summary>, key: &str| scope.get(key).cloned();
-            let headline = |m: Option<Summary>| Headline {
-                mean: m.as_ref().and_then(|m| m.mean),
-                p50: m.as_ref().and_then(|m| m.p50),
-                p95: m.as_ref().and_then(|m| m.p95),
+            let headline = |m: &Summary| Headline {
+                mean: m.mean,
+                p50: m.p50,
+                p95: m.p95,
             };
-            let bad = metric(&st.given_bad, "failed_requests");
+            let bad = &st.given_bad[Metric::FailedRequests];
             SweepRow {
                 set: SetValues(keys.iter().cloned().zip(set.iter().cloned()).collect()),
                 strategy: st.name.clone(),
                 kind: st.kind.clone(),
-                bad_trials: bad.as_ref().map_or(0, |m| m.count),
+                bad_trials: bad.count,
                 failed_requests_given_bad: headline(bad),
-                time_to_recover_s_given_bad: headline(metric(&st.given_bad, "time_to_recover_s")),
-                extra_pod_hours_mean: metric(&st.all, "extra_pod_hours").and_then(|m| m.mean),
-                cost_mean: metric(&st.all, "cost").and_then(|m| m.mean),
-                outcome_shares: st
-                    .outcomes
-                    .0
-                    .iter()
-                    .map(|&(o, n)| (o, sig6(n as f64 / runs.max(1) as f64)))
-                    .collect(),
+                time_to_recover_s_given_bad: headline(&st.given_bad[Metric::TimeToRecover]),
+                extra_pod_hours_mean: st.all[Metric::ExtraPodHours].mean,
+                cost_mean: st.all[Metric::Cost].mean,
+                outcome_shares: st.outcomes.map(|&n| sig6(n as f64 / runs.max(1) as f64)),
             }
         })
         .collect();
@@ -477,11 +471,7 @@ pub fn table(s: &SweepSummary) -> String {
         .map(String::from),
     );
     let cell = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |x| x.to_string());
-    let pct = |r: &SweepRow, o: &str| {
-        r.outcome_shares
-            .get(o)
-            .map_or_else(String::new, |x| format!("{:.1}%", x * 100.0))
-    };
+    let pct = |r: &SweepRow, o: Outcome| format!("{:.1}%", r.outcome_shares[o] * 100.0);
     let rows: Vec<Vec<String>> = s
         .rows
         .iter()
@@ -496,8 +486,8 @@ pub fn table(s: &SweepSummary) -> String {
                 cell(r.time_to_recover_s_given_bad.p95),
                 cell(r.extra_pod_hours_mean),
                 cell(r.cost_mean),
-                pct(r, "rolled_back"),
-                pct(r, "incident"),
+                pct(r, Outcome::RolledBack),
+                pct(r, Outcome::Incident),
             ]);
             row
         })

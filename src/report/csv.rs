@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::montecarlo::{RunSummary, TrialRow};
 use crate::scenario::Scenario;
 use crate::sweep::SweepSummary;
-use crate::trial::{METRIC_NAMES, Outcome};
+use crate::trial::{Metric, Outcome};
 
 /// The summary as CSV text.
 pub fn summary(s: &RunSummary) -> Result<String, Error> {
@@ -30,7 +30,7 @@ pub fn summary(s: &RunSummary) -> Result<String, Error> {
     let cell = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     for st in &s.strategies {
         for (scope, map) in [("all", &st.all), ("given_bad", &st.given_bad)] {
-            for (metric, m) in &map.0 {
+            for (metric, m) in map.iter() {
                 let ci = m
                     .ci95
                     .map(|[a, b]| (Some(a), Some(b)))
@@ -39,7 +39,7 @@ pub fn summary(s: &RunSummary) -> Result<String, Error> {
                     st.name.clone(),
                     st.kind.clone(),
                     scope.to_string(),
-                    metric.to_string(),
+                    metric.name().to_string(),
                     m.count.to_string(),
                     cell(m.mean),
                     cell(m.p50),
@@ -87,7 +87,7 @@ pub fn sweep(s: &SweepSummary) -> Result<String, Error> {
         rec.extend([r.strategy.clone(), r.kind.clone(), r.bad_trials.to_string()]);
         rec.extend([f.mean, f.p50, f.p95, t.mean, t.p50, t.p95].map(cell));
         rec.extend([r.extra_pod_hours_mean, r.cost_mean].map(cell));
-        rec.extend(r.outcome_shares.0.iter().map(|(_, x)| x.to_string()));
+        rec.extend(r.outcome_shares.values().iter().map(|x| x.to_string()));
         w.write_record(&rec).map_err(anyhow::Error::from)?;
     }
     let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?;
@@ -104,14 +104,14 @@ impl<W: Write> TrialsWriter<W> {
     pub fn new(out: W) -> Result<Self, csv::Error> {
         let mut w = csv::Writer::from_writer(out);
         let mut header = vec!["trial", "strategy", "bad", "defect", "outcome"];
-        header.extend(METRIC_NAMES);
+        header.extend(Metric::ALL.map(Metric::name));
         w.write_record(&header)?;
         Ok(TrialsWriter { w })
     }
 
     /// Writes rows (in the order given).
     pub fn write(&mut self, sc: &Scenario, rows: &[TrialRow]) -> Result<(), csv::Error> {
-        let mut rec: Vec<String> = Vec::with_capacity(17);
+        let mut rec: Vec<String> = Vec::with_capacity(5 + Metric::COUNT);
         for r in rows {
             rec.clear();
             rec.push(r.trial.to_string());
@@ -119,7 +119,8 @@ impl<W: Write> TrialsWriter<W> {
             rec.push(r.result.bad.to_string());
             rec.push(r.defect.unwrap_or("").to_string());
             rec.push(r.result.outcome.name().to_string());
-            for v in r.result.metrics() {
+            for m in Metric::ALL {
+                let v = r.result.get(m);
                 rec.push(
                     v.map(|x| crate::stats::sig6(x).to_string())
                         .unwrap_or_default(),

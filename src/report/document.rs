@@ -4,10 +4,12 @@
 
 use super::format;
 use super::grade::{self, Mark};
+use super::recommend::{headline, notes, reason, verdict};
 use super::table;
 use super::view::{Cell, Report};
 use crate::montecarlo::RunSummary;
-use crate::recommend::{self, Recommendation};
+use crate::recommend::Recommendation;
+use crate::trial::Metric;
 
 /// A document: a title and its blocks, in order.
 #[derive(Clone, Debug)]
@@ -178,10 +180,11 @@ fn whiteboard(r: &Report) -> Block {
 fn recommendation(rec: &Recommendation) -> Vec<Block> {
     let mut out = vec![
         Block::Heading("Recommendation".into()),
-        Block::Para(vec![styled(rec.headline.clone(), Style::Strong)]),
+        Block::Para(vec![styled(headline(rec), Style::Strong)]),
     ];
-    if !rec.reason.is_empty() {
-        out.push(Block::Para(vec![plain(rec.reason.clone())]));
+    let reason = reason(rec);
+    if !reason.is_empty() {
+        out.push(Block::Para(vec![plain(reason)]));
     }
     let verdicts = rec
         .strategies
@@ -189,12 +192,12 @@ fn recommendation(rec: &Recommendation) -> Vec<Block> {
         .map(|s| {
             vec![
                 styled(s.name.clone(), Style::Strong),
-                plain(format!(": {}", recommend::verdict(s, rec))),
+                plain(format!(": {}", verdict(s, rec))),
             ]
         })
         .collect();
     out.push(Block::List(verdicts));
-    for note in &rec.notes {
+    for note in &notes(rec) {
         out.push(Block::Para(vec![
             styled("Note", Style::Strong),
             plain(format!(": {note}")),
@@ -245,11 +248,8 @@ fn capacity(s: &RunSummary) -> Block {
         .iter()
         .map(|st| {
             let c = &st.capacity;
-            let stat = |k: &str, f: fn(&crate::stats::Summary) -> Option<f64>| {
-                st.all
-                    .get(k)
-                    .and_then(f)
-                    .map_or("–".to_owned(), format::number)
+            let stat = |m: Metric, f: fn(&crate::stats::Summary) -> Option<f64>| {
+                f(&st.all[m]).map_or("–".to_owned(), format::number)
             };
             [
                 st.name.clone(),
@@ -262,9 +262,9 @@ fn capacity(s: &RunSummary) -> Block {
                     "no: pods wait for room"
                 }
                 .to_owned(),
-                stat("peak_pods", |m| m.p95),
-                stat("extra_pod_hours", |m| m.mean),
-                stat("cost", |m| m.mean),
+                stat(Metric::PeakPods, |m| m.p95),
+                stat(Metric::ExtraPodHours, |m| m.mean),
+                stat(Metric::Cost, |m| m.mean),
             ]
             .into_iter()
             .map(|t| vec![plain(t)])

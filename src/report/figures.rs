@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::montecarlo::{RunSummary, StrategyStats};
 use crate::stats::Summary;
 use crate::sweep::{SweepRow, SweepSummary};
-use crate::trial::{METRIC_NAMES, Outcome};
+use crate::trial::{Metric, Outcome};
 
 /// Steps kept of each CDF: finer than a figure can show.
 const CDF_POINTS: usize = 400;
@@ -33,19 +33,19 @@ fn run_figure(
 ) -> Result<Figure, Error> {
     match name {
         "failed_requests_cdf" => {
-            let series = cdfs(s, stats, "failed_requests");
+            let series = cdfs(s, stats, Metric::FailedRequests);
             plots::cdf(name, title, "failed requests per bad release", &series)
         }
         "affected_users_cdf" => {
-            let series = cdfs(s, stats, "affected_users");
+            let series = cdfs(s, stats, Metric::AffectedUsers);
             plots::cdf(name, title, "affected users per bad release", &series)
         }
         "time_to_detect" => {
-            let items = spreads(s, "time_to_detect_s");
+            let items = spreads(s, Metric::TimeToDetect);
             plots::spreads(name, title, "defect visible → detected", &items)
         }
         "time_to_recover" => {
-            let items = spreads(s, "time_to_recover_s");
+            let items = spreads(s, Metric::TimeToRecover);
             plots::spreads(name, title, "defect onset → healthy again", &items)
         }
         "outcomes" => plots::shares(name, title, &outcome_parts(), &outcome_rows(s)),
@@ -56,30 +56,22 @@ fn run_figure(
     }
 }
 
-fn metric(name: &str) -> usize {
-    METRIC_NAMES
-        .iter()
-        .position(|m| *m == name)
-        .unwrap_or_else(|| panic!("{name} is one of METRIC_NAMES"))
-}
-
-fn cdfs(s: &RunSummary, stats: &[StrategyStats], name: &str) -> Vec<Series> {
-    let i = metric(name);
+fn cdfs(s: &RunSummary, stats: &[StrategyStats], metric: Metric) -> Vec<Series> {
     s.strategies
         .iter()
         .zip(stats)
         .map(|(st, x)| Series {
             label: st.name.clone(),
-            points: x.given_bad[i].cdf(CDF_POINTS),
+            points: x.given_bad()[metric].cdf(CDF_POINTS),
         })
         .collect()
 }
 
-fn spreads(s: &RunSummary, name: &str) -> Vec<(String, Spread)> {
+fn spreads(s: &RunSummary, metric: Metric) -> Vec<(String, Spread)> {
     s.strategies
         .iter()
         .map(|st| {
-            let m = st.given_bad.get(name).filter(|m| m.count > 0);
+            let m = Some(&st.given_bad[metric]).filter(|m| m.count > 0);
             let q = |f: fn(&Summary) -> Option<f64>| m.and_then(f);
             let spread = Spread {
                 p50: q(|m| m.p50),
@@ -102,8 +94,8 @@ fn outcome_rows(s: &RunSummary) -> Vec<(String, Vec<f64>)> {
     s.strategies
         .iter()
         .map(|st| {
-            let total = st.outcomes.0.iter().map(|(_, n)| n).sum::<u64>().max(1) as f64;
-            let shares = st.outcomes.0.iter().map(|(_, n)| *n as f64 / total);
+            let total = st.trials().max(1) as f64;
+            let shares = st.outcomes.values().iter().map(|&n| n as f64 / total);
             (st.name.clone(), shares.collect())
         })
         .collect()
@@ -113,12 +105,13 @@ fn cost_rows(s: &RunSummary) -> Vec<(String, Vec<f64>)> {
     s.strategies
         .iter()
         .map(|st| {
-            let v = |k: &str, f: fn(&Summary) -> Option<f64>| {
-                st.all.get(k).and_then(f).unwrap_or(f64::NAN)
-            };
+            let v = |m: Metric, f: fn(&Summary) -> Option<f64>| f(&st.all[m]).unwrap_or(f64::NAN);
             (
                 st.name.clone(),
-                vec![v("peak_pods", |m| m.p95), v("extra_pod_hours", |m| m.mean)],
+                vec![
+                    v(Metric::PeakPods, |m| m.p95),
+                    v(Metric::ExtraPodHours, |m| m.mean),
+                ],
             )
         })
         .collect()
@@ -150,7 +143,7 @@ const SWEEP_METRICS: [SweepMetric; 5] = [
         "sweep_incident_share",
         "Share of trials ending in an incident",
         "share of trials",
-        |r| r.outcome_shares.get("incident").copied(),
+        |r| Some(r.outcome_shares[Outcome::Incident]),
     ),
     (
         "sweep_extra_pod_hours",

@@ -21,6 +21,7 @@
 use serde::Serialize;
 
 use crate::montecarlo::StrategySummary;
+use crate::trial::Metric;
 
 /// A grade, from the reader's side: good, fair or poor. Each column says it
 /// in its own words (risk "low", rollback "fast", …).
@@ -86,19 +87,19 @@ pub fn mark(value: f64, bounds: [f64; 2]) -> Mark {
 
 /// Risk: the p95 error budget burn given a bad release (`None`: no bad release).
 pub fn risk(s: &StrategySummary) -> Option<(Mark, f64)> {
-    let burn = s.given_bad.get("error_budget_burn")?.p95?;
+    let burn = s.given_bad[Metric::ErrorBudgetBurn].p95?;
     Some((mark(burn, RISK_BUDGET_BURN), burn))
 }
 
 /// Rollback speed: the median rollback time (`None`: nothing was rolled back).
 pub fn rollback(s: &StrategySummary) -> Option<(Mark, f64)> {
-    let t = s.all.get("rollback_time_s")?.p50?;
+    let t = s.all[Metric::RollbackTime].p50?;
     Some((mark(t, ROLLBACK_SECONDS), t))
 }
 
 /// Cost: p95 peak pods as a multiple of the steady `replicas`.
 pub fn cost(s: &StrategySummary, replicas: u32) -> Option<(Mark, f64)> {
-    let peak = s.all.get("peak_pods")?.p95?;
+    let peak = s.all[Metric::PeakPods].p95?;
     let ratio = peak / f64::from(replicas.max(1));
     Some((mark(ratio, PEAK_PODS_RATIO), ratio))
 }

@@ -1,8 +1,11 @@
 //! Turning results into bytes, and the one place that writes files.
 //!
-//! Exporters (`json`, `csv`, `table`, `markdown`, `html`, `plots`, `trace`)
-//! only produce bytes: `view` says what a report says, `document` lays it
-//! out once for Markdown and HTML. [`OutputDir`]
+//! Exporters (`json`, `csv`, `table`, `markdown`, `html`, `plots`, `trace`,
+//! `recommend`) only produce bytes: `view` says what a report says,
+//! `document` lays it out once for Markdown and HTML, `recommend` words the
+//! verdicts of `crate::recommend`. This is the only layer with words for
+//! people; it reads the typed results of the layers below and none of them
+//! reads it. [`OutputDir`]
 //! writes every file of a command to a temporary name beside its target and
 //! renames them all at the end: a failed or interrupted run leaves no partial
 //! output file behind.
@@ -16,6 +19,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod plots;
+pub mod recommend;
 pub mod table;
 pub mod trace;
 pub mod view;

@@ -8,6 +8,7 @@ use super::grade::Mark;
 use super::view::{Cell, Report};
 use crate::montecarlo::{RunSummary, StrategySummary};
 use crate::stats::Summary;
+use crate::trial::{Metric, Outcome};
 
 /// Renders the report of `s`; `color` adds ANSI colours to the grades
 /// (green good, yellow fair, red poor) — for a terminal only.
@@ -142,46 +143,43 @@ type Row = (&'static str, fn(&StrategySummary) -> String);
 const ROWS: &[Row] = &[
     ("type", |s| s.kind.clone()),
     ("failed requests | bad release  p50 / p95", |s| {
-        pair(s.given_bad.get("failed_requests"), 0)
+        pair(&s.given_bad[Metric::FailedRequests], 0)
     }),
     ("affected users | bad release   p50 / p95", |s| {
-        pair(s.given_bad.get("affected_users"), 0)
+        pair(&s.given_bad[Metric::AffectedUsers], 0)
     }),
     ("error budget burn | bad        p95", |s| {
-        pct(s.given_bad.get("error_budget_burn").and_then(|m| m.p95))
+        pct(s.given_bad[Metric::ErrorBudgetBurn].p95)
     }),
     ("peak bad traffic share | bad   p50", |s| {
-        pct(s
-            .given_bad
-            .get("peak_bad_traffic_share")
-            .and_then(|m| m.p50))
+        pct(s.given_bad[Metric::PeakBadTrafficShare].p50)
     }),
     ("time to detect (s)             p50 / p95", |s| {
-        pair(s.given_bad.get("time_to_detect_s"), 0)
+        pair(&s.given_bad[Metric::TimeToDetect], 0)
     }),
     ("rollback time (s)              p50 / p95", |s| {
-        pair(s.all.get("rollback_time_s"), 0)
+        pair(&s.all[Metric::RollbackTime], 0)
     }),
     ("time to recover (s)            p50 / p95", |s| {
-        pair(s.given_bad.get("time_to_recover_s"), 0)
+        pair(&s.given_bad[Metric::TimeToRecover], 0)
     }),
     ("deploy duration (s)            p50 / p95", |s| {
-        pair(s.all.get("deploy_duration_s"), 0)
+        pair(&s.all[Metric::DeployDuration], 0)
     }),
     ("failed requests | all          mean", |s| {
-        num(s.all.get("failed_requests").and_then(|m| m.mean), 1)
+        num(s.all[Metric::FailedRequests].mean, 1)
     }),
     ("capacity shortfall (s)         mean", |s| {
-        num(s.all.get("capacity_shortfall_s").and_then(|m| m.mean), 1)
+        num(s.all[Metric::CapacityShortfall].mean, 1)
     }),
     ("peak pods                      max", |s| {
-        num(s.all.get("peak_pods").and_then(|m| m.max), 0)
+        num(s.all[Metric::PeakPods].max, 0)
     }),
     ("extra pod-hours                mean", |s| {
-        num(s.all.get("extra_pod_hours").and_then(|m| m.mean), 2)
+        num(s.all[Metric::ExtraPodHours].mean, 2)
     }),
     ("cost                           mean", |s| {
-        num(s.all.get("cost").and_then(|m| m.mean), 3)
+        num(s.all[Metric::Cost].mean, 3)
     }),
     ("CPU / memory headroom needed   p95", |s| {
         format!(
@@ -199,25 +197,25 @@ const ROWS: &[Row] = &[
     ("succeeded / rolled back", |s| {
         format!(
             "{} / {}",
-            outcome(s, "succeeded"),
-            outcome(s, "rolled_back")
+            s.outcomes[Outcome::Succeeded],
+            s.outcomes[Outcome::RolledBack]
         )
     }),
     ("incident / stalled", |s| {
-        format!("{} / {}", outcome(s, "incident"), outcome(s, "stalled"))
+        format!(
+            "{} / {}",
+            s.outcomes[Outcome::Incident],
+            s.outcomes[Outcome::Stalled]
+        )
     }),
     ("false rollback / data loss", |s| {
         format!(
             "{} / {}",
-            outcome(s, "false_rollback"),
-            outcome(s, "data_loss")
+            s.outcomes[Outcome::FalseRollback],
+            s.outcomes[Outcome::DataLoss]
         )
     }),
 ];
-
-fn outcome(s: &StrategySummary, name: &str) -> u64 {
-    s.outcomes.get(name).copied().unwrap_or(0)
-}
 
 fn num(v: Option<f64>, decimals: usize) -> String {
     v.map_or_else(|| "–".to_string(), |x| format!("{x:.decimals$}"))
@@ -227,11 +225,11 @@ fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "–".to_string(), |x| format!("{:.2}%", x * 100.0))
 }
 
-fn pair(m: Option<&Summary>, decimals: usize) -> String {
-    match m {
-        Some(m) if m.count > 0 => format!("{} / {}", num(m.p50, decimals), num(m.p95, decimals)),
-        _ => "–".to_string(),
+fn pair(m: &Summary, decimals: usize) -> String {
+    if m.count == 0 {
+        return "–".to_string();
     }
+    format!("{} / {}", num(m.p50, decimals), num(m.p95, decimals))
 }
 
 #[cfg(test)]

@@ -6,10 +6,12 @@ use serde::Serialize;
 
 use super::format::{self, percent, seconds};
 use super::grade::{self, Column, Mark};
+use super::recommend::needs_words;
 use crate::montecarlo::{RunSummary, StrategySummary};
 use crate::recommend::{self, Grade, Needs};
 use crate::scenario::{Scenario, SchemaApply, SchemaKind};
 use crate::stats::Summary;
+use crate::trial::{Metric, Outcome};
 
 /// The whole report of one run.
 #[derive(Clone, Debug, Serialize)]
@@ -63,8 +65,7 @@ impl Report {
         let bad_trials = summary
             .strategies
             .first()
-            .and_then(|s| s.given_bad.get("failed_requests"))
-            .map_or(0, |m| m.count);
+            .map_or(0, |s| s.given_bad[Metric::FailedRequests].count);
         let mut strategies: Vec<StrategyView> = summary
             .strategies
             .iter()
@@ -113,22 +114,20 @@ fn cell(column: Column, graded: Option<(Mark, f64)>, evidence: Vec<String>) -> C
 }
 
 fn risk_cell(s: &StrategySummary, bad_trials: u64) -> Cell {
-    let incidents = s.outcomes.get("incident").copied().unwrap_or(0);
+    let incidents = s.outcomes[Outcome::Incident];
+    let bad = &s.given_bad;
     let mut evidence = vec![
         format!(
             "failed requests {}",
-            p50_p95(s.given_bad.get("failed_requests"), count)
+            p50_p95(&bad[Metric::FailedRequests], count)
         ),
         format!(
             "affected users {}",
-            p50_p95(s.given_bad.get("affected_users"), count)
+            p50_p95(&bad[Metric::AffectedUsers], count)
         ),
         format!(
             "budget burn p95 {}",
-            opt(
-                s.given_bad.get("error_budget_burn").and_then(|m| m.p95),
-                percent
-            )
+            opt(bad[Metric::ErrorBudgetBurn].p95, percent)
         ),
     ];
     if bad_trials > 0 {
@@ -144,15 +143,15 @@ fn rollback_cell(s: &StrategySummary) -> Cell {
     let evidence = vec![
         format!(
             "rollback {}",
-            p50_p95(s.all.get("rollback_time_s"), seconds)
+            p50_p95(&s.all[Metric::RollbackTime], seconds)
         ),
         format!(
             "recover {}",
-            p50_p95(s.given_bad.get("time_to_recover_s"), seconds)
+            p50_p95(&s.given_bad[Metric::TimeToRecover], seconds)
         ),
         format!(
             "detect {}",
-            p50_p95(s.given_bad.get("time_to_detect_s"), seconds)
+            p50_p95(&s.given_bad[Metric::TimeToDetect], seconds)
         ),
     ];
     cell(Column::Rollback, grade::rollback(s), evidence)
@@ -160,7 +159,7 @@ fn rollback_cell(s: &StrategySummary) -> Cell {
 
 fn cost_cell(s: &StrategySummary, replicas: u32) -> Cell {
     let graded = grade::cost(s, replicas);
-    let peak = s.all.get("peak_pods").and_then(|m| m.p95);
+    let peak = s.all[Metric::PeakPods].p95;
     let mut evidence = vec![
         format!(
             "peak pods p95 {}{}",
@@ -169,12 +168,9 @@ fn cost_cell(s: &StrategySummary, replicas: u32) -> Cell {
         ),
         format!(
             "extra pod-hours {}",
-            opt(s.all.get("extra_pod_hours").and_then(|m| m.mean), decimal)
+            opt(s.all[Metric::ExtraPodHours].mean, decimal)
         ),
-        format!(
-            "money per deploy {}",
-            opt(s.all.get("cost").and_then(|m| m.mean), money)
-        ),
+        format!("money per deploy {}", opt(s.all[Metric::Cost].mean, money)),
     ];
     if s.capacity.nodes_added_p95 > 0.0 || !s.capacity.fits_p95 {
         evidence.push(format!(
@@ -202,7 +198,7 @@ fn complexity_cell(needs: &Needs) -> Cell {
         word: Column::Complexity.word(mark),
         // Ranks by grade, then by how many needs.
         value: Some(mark as u8 as f64 * 10.0 + needs.count() as f64),
-        evidence: vec![format!("needs {}", needs.describe())],
+        evidence: vec![format!("needs {}", needs_words(needs))],
     }
 }
 
@@ -278,11 +274,11 @@ fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
 }
 
 /// "p50 / p95" of a metric, each formatted by `f`; "–" when no trial had it.
-pub fn p50_p95(m: Option<&Summary>, f: fn(f64) -> String) -> String {
-    match m {
-        Some(m) if m.count > 0 => format!("{} / {}", opt(m.p50, f), opt(m.p95, f)),
-        _ => "–".to_owned(),
+pub fn p50_p95(m: &Summary, f: fn(f64) -> String) -> String {
+    if m.count == 0 {
+        return "–".to_owned();
     }
+    format!("{} / {}", opt(m.p50, f), opt(m.p95, f))
 }
 
 /// A count, compact: 950, 12,400, 1.24M.

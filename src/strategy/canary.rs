@@ -561,3 +561,26 @@ impl CanaryCtl {
         }
     }
 }
+
+/// Where a router sends traffic once the steps up to and including
+/// `steps[i]` have run (e.g. while step `i` pauses or analyses), as the
+/// controller sets it step by step: the weight of the last `setWeight`
+/// (Argo's `GetCurrentSetWeight`) and the share of the last
+/// `setMirrorRoute`. Past the last step the canary is promoted: all the
+/// weight, no mirror.
+pub fn routing_at_step(steps: &[CanaryStep], i: usize) -> Routing {
+    let ro = argo::CanaryRollout {
+        current_step_index: u32::try_from(i).unwrap_or(u32::MAX),
+        ..argo::CanaryRollout::new(0, steps)
+    };
+    let mirror = steps.get(..=i).and_then(|done| {
+        done.iter().rev().find_map(|s| match s {
+            CanaryStep::SetMirror(p) => Some(*p),
+            _ => None,
+        })
+    });
+    Routing {
+        weight: Some(f64::from(argo::get_current_set_weight(&ro)) / 100.0),
+        mirror: f64::from(mirror.unwrap_or(0)) / 100.0,
+    }
+}

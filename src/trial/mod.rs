@@ -15,7 +15,7 @@ mod respond;
 pub mod streams;
 mod world;
 
-pub use metrics::{METRIC_NAMES, Outcome, TrialResult};
+pub use metrics::{Metric, Outcome, PerMetric, PerOutcome, Table, TrialResult, Vocabulary};
 pub use release::{Defect, ReleaseDraw};
 pub use streams::{SideDelays, TrialStreams};
 pub use world::{TraceEvent, World};

@@ -181,3 +181,21 @@ fn every_shipped_scenario_gets_an_answer() {
         assert!(names.contains(&best), "{}: {best}", path.display());
     }
 }
+
+/// `recommend` computes and `report` words it: no file of the study
+/// imports the renderers (they import its types, never the reverse).
+#[test]
+fn recommend_never_imports_report() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/recommend");
+    let mut files = 0;
+    for e in std::fs::read_dir(&dir).expect("src/recommend/") {
+        let path = e.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        for line in text.lines().filter(|l| l.trim_start().starts_with("use ")) {
+            assert!(!line.contains("report"), "{}: {line}", path.display());
+        }
+        assert!(!text.contains("crate::report::"), "{}", path.display());
+        files += 1;
+    }
+    assert!(files >= 4, "{files} files in src/recommend");
+}
