@@ -164,7 +164,7 @@ mod tests {
         }
     }
 
-    /// CALIBRATION §6: a step to error ratio e trips the 1h rule after about
+    /// docs/calibration.md, Detection: a step to error ratio e trips the 1h rule after about
     /// 60 min × 1.44% / e (99.9% SLO): ~52 s at 100%, ~8.6 min at 10%.
     #[test]
     fn step_to_error_ratio_fires_when_the_long_window_fills() {

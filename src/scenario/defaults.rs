@@ -1,6 +1,7 @@
 //! Defaults for every optional scenario key: the Kubernetes controllers' own
-//! defaults where one exists, else the figures of `CALIBRATION.md` (section
-//! noted per item; "est." there means an estimate, not a measurement).
+//! defaults where one exists, else the sourced figures of
+//! `docs/calibration.md` (its section noted per item; "est." means an
+//! estimate, not a measurement).
 //!
 //! Durations are ms, shares are fractions.
 
@@ -17,11 +18,11 @@ pub const BASELINE_ERROR_RATE: f64 = 0.001;
 pub const TERMINATION_GRACE_SECONDS: u64 = 30;
 /// Image tag when none is given.
 pub const IMAGE_TAG: &str = "v1";
-/// Kubernetes probe defaults: period, success and failure thresholds (CALIBRATION §4).
+/// Kubernetes probe defaults: period, success and failure thresholds (docs/calibration.md, Pods).
 pub const PROBE_PERIOD_SECONDS: u64 = 10;
 pub const PROBE_SUCCESS_THRESHOLD: u32 = 1;
 pub const PROBE_FAILURE_THRESHOLD: u32 = 3;
-/// GCE N2 us-central1 prices, USD per vCPU-hour and GiB-hour (CALIBRATION §8).
+/// GCE N2 us-central1 prices, USD per vCPU-hour and GiB-hour (docs/calibration.md, Pods).
 pub const CPU_HOUR: f64 = 0.0316;
 pub const MEMORY_GIB_HOUR: f64 = 0.00424;
 /// Distinct active users.
@@ -29,15 +30,15 @@ pub const USERS: f64 = 10_000.0;
 /// Diurnal peak-to-trough ratio and peak time (afternoon).
 pub const PEAK_TO_TROUGH: f64 = 3.0;
 pub const PEAK_AT: Duration = Duration::from_secs(14 * 3600);
-/// 99.9% over 30 days (CALIBRATION §6).
+/// 99.9% over 30 days (docs/calibration.md, Detection).
 pub const AVAILABILITY: f64 = 0.999;
 pub const SLO_WINDOW: Duration = Duration::from_secs(30 * 86_400);
 pub const LATENCY_THRESHOLD: Duration = Duration::from_secs(1);
-/// DORA 2024 change failure rate between elite and low (CALIBRATION §1).
+/// DORA 2024 change failure rate between elite and low (docs/calibration.md, Releases).
 pub const DEFECT_PROBABILITY: f64 = 0.10;
 /// Rollouts start mid-morning.
 pub const START_AT: Duration = Duration::from_secs(10 * 3600);
-/// SRE Workbook fast-burn page: 14.4 over 1h (CALIBRATION §6).
+/// SRE Workbook fast-burn page: 14.4 over 1h (docs/calibration.md, Detection).
 pub const BURN_RATE_THRESHOLD: f64 = 14.4;
 pub const ALERT_WINDOW: Duration = Duration::from_secs(3600);
 /// The short window is the long one / 12 (1h → 5m), as in the Workbook.
@@ -79,17 +80,18 @@ pub const RUNS: u64 = 10_000;
 pub const SEED: u64 = 42;
 pub const HORIZON: Duration = Duration::from_secs(24 * 3600);
 
-/// Image pull on a cold node: ~100 MB image (CALIBRATION §4, est.).
+/// Image pull on a cold node: ~100 MB image (docs/calibration.md, Pods, est.).
 pub fn image_pull() -> Dist {
     Dist::lognormal(5.0 * SECOND, 15.0 * SECOND)
 }
 
-/// JVM-style boot at ≤ 1 vCPU (CALIBRATION §4, est.).
-/// SIGTERM → exit: a preStop pause plus draining in-flight requests (est.).
+/// SIGTERM → exit: a preStop pause plus draining in-flight requests
+/// (docs/calibration.md, Pods, est.).
 pub fn shutdown() -> Dist {
     Dist::lognormal(5.0 * SECOND, 20.0 * SECOND)
 }
 
+/// JVM-style boot at ≤ 1 vCPU (docs/calibration.md, Pods, est.).
 pub fn boot() -> Dist {
     Dist::lognormal(20.0 * SECOND, 60.0 * SECOND)
 }
@@ -117,7 +119,7 @@ pub fn redeploy_time() -> Dist {
     Dist::lognormal(15.0 * MINUTE, 45.0 * MINUTE)
 }
 
-/// How long a schema migration runs (CALIBRATION §7, est.): an additive
+/// How long a schema migration runs (docs/calibration.md, Schema changes, est.): an additive
 /// change is catalog-only (PostgreSQL ≥ 11, non-volatile default); a breaking
 /// one rewrites the table and its indexes, which scales with table size.
 pub fn schema_duration(kind: SchemaKind) -> Dist {
@@ -129,22 +131,22 @@ pub fn schema_duration(kind: SchemaKind) -> Dist {
     }
 }
 
-/// Restore the database from backup (CALIBRATION §7, est.; GitLab 2017 took ~18 h).
+/// Restore the database from backup (docs/calibration.md, Schema changes, est.; GitLab 2017 took ~18 h).
 pub fn restore_from_backup() -> Dist {
     Dist::lognormal(HOUR, 8.0 * HOUR)
 }
 
-/// Page → acknowledged (CALIBRATION §3, est.).
+/// Page → acknowledged (docs/calibration.md, Detection, est.).
 pub fn ack() -> Dist {
     Dist::lognormal(4.0 * MINUTE, 20.0 * MINUTE)
 }
 
-/// Acknowledged → decision to roll back (CALIBRATION §3, est.).
+/// Acknowledged → decision to roll back (docs/calibration.md, Detection, est.).
 pub fn decide() -> Dist {
     Dist::lognormal(5.0 * MINUTE, 30.0 * MINUTE)
 }
 
-/// Defect onset → a user report reaches the team (CALIBRATION §3, est.).
+/// Defect onset → a user report reaches the team (docs/calibration.md, Detection, est.).
 pub fn user_report_delay() -> Dist {
     Dist::lognormal(30.0 * MINUTE, 4.0 * HOUR)
 }
@@ -154,7 +156,7 @@ pub fn segment_error_rate() -> Dist {
     Dist::Fixed(1.0)
 }
 
-/// The defect mixture of CALIBRATION §2 (weights and shapes are estimates).
+/// The defect mixture of docs/calibration.md, Releases (weights and shapes are estimates).
 pub fn defects() -> Vec<DefectSpec> {
     let spec = |weight, kind| DefectSpec { weight, kind };
     vec![
@@ -193,7 +195,7 @@ pub fn defects() -> Vec<DefectSpec> {
 }
 
 /// `observability.analysis` defaults: Flagger's 1m interval and its 99% success /
-/// 500ms thresholds (CALIBRATION §5), Argo's failureLimit 0, inconclusive on no data.
+/// 500ms thresholds (docs/calibration.md, Detection), Argo's failureLimit 0, inconclusive on no data.
 pub fn analysis() -> Analysis {
     Analysis {
         interval: Duration::from_secs(60),

@@ -206,7 +206,7 @@ pub struct Autoscaler {
     pub provision_time: Dist,
 }
 
-/// Prices per hour (default: GCE N2 us-central1, CALIBRATION §8).
+/// Prices per hour (default: GCE N2 us-central1, docs/calibration.md, Pods).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pricing {
     pub cpu_hour: f64,
