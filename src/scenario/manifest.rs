@@ -24,6 +24,7 @@ use serde_saphyr::{Location, Spanned};
 use super::defaults as def;
 use super::error::ScenarioError;
 use super::raw::*;
+use super::strategy_type::StrategyType;
 use super::yaml::{self, join};
 
 type Res<T> = Result<T, ScenarioError>;
@@ -303,6 +304,15 @@ impl<'a> Here<'a> {
     }
 }
 
+/// The types a Deployment's `spec.strategy.type` may name: the Kubernetes
+/// ones, which the scenario spells the same.
+const DEPLOYMENT_TYPES: [StrategyType; 2] = [StrategyType::Recreate, StrategyType::RollingUpdate];
+
+/// `t` as the raw entry's `type:` holds it.
+fn type_name(t: StrategyType) -> String {
+    t.name().to_owned()
+}
+
 /// A value deploysim made up, placed at `at` for the errors it may cause.
 fn here<T>(value: T, at: Location) -> Spanned<T> {
     Spanned::new(value, at, at)
@@ -341,7 +351,7 @@ fn deployment(at: &Here, spec: Spanned<RawSpec>) -> Res<(Converted, &'static str
     let at = at.key("spec");
     let mut raw = spec_keys(&at, &spec, "Deployment")?;
     let Some(strategy) = spec.strategy else {
-        raw.kind = Some(here("RollingUpdate".to_owned(), spec_at));
+        raw.kind = Some(here(type_name(StrategyType::RollingUpdate), spec_at));
         let entry = here(raw, spec_at);
         return Ok(((entry, spec.replicas), "spec.strategy.rollingUpdate"));
     };
@@ -361,17 +371,18 @@ fn deployment(at: &Here, spec: Spanned<RawSpec>) -> Res<(Converted, &'static str
     }
     let kind = st
         .kind
-        .unwrap_or_else(|| here("RollingUpdate".to_owned(), st_at));
-    match kind.value.as_str() {
-        "RollingUpdate" => {}
-        "Recreate" => {
+        .unwrap_or_else(|| here(type_name(StrategyType::RollingUpdate), st_at));
+    match StrategyType::parse(&kind.value) {
+        Ok(StrategyType::RollingUpdate) => {}
+        Ok(StrategyType::Recreate) => {
             if let Some(r) = &st.rolling_update {
                 let msg = "may not be set when type is Recreate (Kubernetes refuses it)";
                 return Err(at.key("rollingUpdate").err(r.referenced, msg));
             }
         }
-        other => {
-            let msg = format!("expected one of Recreate, RollingUpdate, found {other:?}");
+        Ok(StrategyType::BlueGreen | StrategyType::Canary) | Err(_) => {
+            let names = DEPLOYMENT_TYPES.map(StrategyType::name).join(", ");
+            let msg = format!("expected one of {names}, found {:?}", kind.value);
             return Err(at.key("type").err(kind.referenced, msg));
         }
     }
@@ -461,7 +472,7 @@ fn blue_green(
     });
     raw.post_promotion_analysis =
         post.map(|a| here(RawAnalysisSwitch::Enabled(true), a.referenced));
-    raw.kind = Some(here("BlueGreen".to_owned(), b_at));
+    raw.kind = Some(here(type_name(StrategyType::BlueGreen), b_at));
     raw.preview_replica_count = b.preview_replica_count;
     raw.auto_promotion_enabled = b.auto_promotion_enabled;
     raw.auto_promotion_seconds = b.auto_promotion_seconds;
@@ -526,7 +537,7 @@ fn canary(at: &Here, c: Spanned<RawArgoCanary>, mut raw: RawStrategy) -> Res<Spa
         };
         here(background, a.referenced)
     });
-    raw.kind = Some(here("Canary".to_owned(), c_at));
+    raw.kind = Some(here(type_name(StrategyType::Canary), c_at));
     raw.max_surge = c.max_surge.map(int_or_percent);
     raw.max_unavailable = c.max_unavailable.map(int_or_percent);
     raw.dynamic_stable_scale = c.dynamic_stable_scale;

@@ -12,6 +12,7 @@ mod manifest;
 pub mod model;
 mod raw;
 mod render;
+mod strategy_type;
 mod units;
 mod validate;
 mod yaml;
@@ -20,6 +21,7 @@ use std::path::Path;
 
 pub use error::ScenarioError;
 pub use model::*;
+pub use strategy_type::{StrategyKey, StrategyKeys, StrategyType};
 
 /// Reads and validates the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {

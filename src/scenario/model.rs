@@ -9,6 +9,7 @@
 //! [`Dist`], float milliseconds; percents are fractions (25% = 0.25); CPU is
 //! millicores; memory is bytes.
 
+use super::strategy_type::StrategyType;
 use crate::sim::time::Duration;
 
 /// One scenario file, resolved and validated, every default filled in.
@@ -339,6 +340,8 @@ pub struct Strategy {
     pub revision_history_limit: u32,
 }
 
+/// A strategy's type with its validated settings ([`StrategyType`] is the
+/// type alone).
 #[derive(Clone, Debug, PartialEq)]
 pub enum StrategyKind {
     Recreate,
@@ -487,14 +490,19 @@ pub enum OnNoData {
 }
 
 impl StrategyKind {
+    /// The type, without its settings.
+    pub fn strategy_type(&self) -> StrategyType {
+        match self {
+            StrategyKind::Recreate => StrategyType::Recreate,
+            StrategyKind::RollingUpdate { .. } => StrategyType::RollingUpdate,
+            StrategyKind::BlueGreen(_) => StrategyType::BlueGreen,
+            StrategyKind::Canary(_) => StrategyType::Canary,
+        }
+    }
+
     /// The `type:` string as written in a scenario.
     pub fn type_name(&self) -> &'static str {
-        match self {
-            StrategyKind::Recreate => "Recreate",
-            StrategyKind::RollingUpdate { .. } => "RollingUpdate",
-            StrategyKind::BlueGreen(_) => "BlueGreen",
-            StrategyKind::Canary(_) => "Canary",
-        }
+        self.strategy_type().name()
     }
 }
 

@@ -8,8 +8,9 @@ use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor, value::MapAccessDeserializer};
-use serde_saphyr::Spanned;
+use serde_saphyr::{Location, Spanned};
 
+use super::strategy_type::StrategyKey;
 use super::units::format_number;
 
 /// A present value with its location.
@@ -248,7 +249,9 @@ pub struct RawUserReports {
 }
 
 /// One strategy: a `type` plus the keys of every type, checked against the
-/// type in `validate` (a tagged enum would lose error locations). Or
+/// type in `validate` (a tagged enum would lose error locations): the keys
+/// only some types take are [`StrategyKey`]s, found by
+/// [`RawStrategy::location`], and each type declares which it takes. Or
 /// `fromManifest` (with an optional `name`): the rest is read from a
 /// Deployment or Rollout manifest (`manifest` builds the same struct).
 /// `name` and `type` are optional here so that `validate` can tell the two
@@ -265,22 +268,45 @@ pub struct RawStrategy {
     pub min_ready_seconds: Opt<u64>,
     pub progress_deadline_seconds: Opt<u64>,
     pub revision_history_limit: Option<u32>,
-    // BlueGreen
     pub preview_replica_count: Opt<u32>,
     pub auto_promotion_enabled: Opt<bool>,
     pub auto_promotion_seconds: Opt<u64>,
     pub pre_promotion_analysis: Opt<RawSmokeTest>,
     pub post_promotion_analysis: Opt<RawAnalysisSwitch>,
     pub switch_delay: Opt<Scalar>,
-    // BlueGreen and Canary
     pub scale_down_delay_seconds: Opt<u64>,
     pub abort_scale_down_delay_seconds: Opt<u64>,
-    // Canary
     pub traffic_routing: Opt<bool>,
     pub steps: Opt<Vec<S<RawStep>>>,
     pub analysis: Opt<RawCanaryAnalysis>,
     pub auto_rollback: Opt<bool>,
     pub dynamic_stable_scale: Opt<bool>,
+}
+
+impl RawStrategy {
+    /// Where `key` is set in this entry, if it is.
+    pub fn location(&self, key: StrategyKey) -> Option<Location> {
+        fn at<T>(v: &Opt<T>) -> Option<Location> {
+            v.as_ref().map(|v| v.referenced)
+        }
+        match key {
+            StrategyKey::MaxSurge => at(&self.max_surge),
+            StrategyKey::MaxUnavailable => at(&self.max_unavailable),
+            StrategyKey::PreviewReplicaCount => at(&self.preview_replica_count),
+            StrategyKey::AutoPromotionEnabled => at(&self.auto_promotion_enabled),
+            StrategyKey::AutoPromotionSeconds => at(&self.auto_promotion_seconds),
+            StrategyKey::PrePromotionAnalysis => at(&self.pre_promotion_analysis),
+            StrategyKey::PostPromotionAnalysis => at(&self.post_promotion_analysis),
+            StrategyKey::SwitchDelay => at(&self.switch_delay),
+            StrategyKey::ScaleDownDelaySeconds => at(&self.scale_down_delay_seconds),
+            StrategyKey::AbortScaleDownDelaySeconds => at(&self.abort_scale_down_delay_seconds),
+            StrategyKey::TrafficRouting => at(&self.traffic_routing),
+            StrategyKey::Steps => at(&self.steps),
+            StrategyKey::Analysis => at(&self.analysis),
+            StrategyKey::AutoRollback => at(&self.auto_rollback),
+            StrategyKey::DynamicStableScale => at(&self.dynamic_stable_scale),
+        }
+    }
 }
 
 /// The analysis keys, shared by `observability.analysis` and every analysis

@@ -10,6 +10,7 @@ use super::error::ScenarioError;
 use super::manifest;
 use super::model::*;
 use super::raw::*;
+use super::strategy_type::{StrategyKey, StrategyType};
 use super::units;
 use super::yaml::join;
 use crate::sim::time::Duration;
@@ -734,25 +735,20 @@ fn from_manifest(
     Ok(strategy)
 }
 
-/// Keys no manifest can say — what the pre-promotion tests catch, how long
-/// the switch takes to reach every endpoint, whether a failed canary
-/// analysis aborts or pages — which may stand beside `fromManifest`.
-const MODEL_KEYS: [&str; 3] = ["prePromotionAnalysis", "switchDelay", "autoRollback"];
-
-/// Applies the [`MODEL_KEYS`] given beside `fromManifest` to the strategy
-/// read from the manifest; their errors point into the scenario.
+/// Applies the keys given beside `fromManifest` (what no manifest can say:
+/// [`StrategyKey::beside_manifest`]) to the strategy read from the manifest;
+/// their errors point into the scenario.
 fn model_keys(at: &At, item: &Spanned<RawStrategy>, s: &mut Strategy) -> Res<()> {
     let raw = &item.value;
-    let type_name = s.kind.type_name();
-    for (key, location, types) in typed_keys(raw) {
-        if let Some(l) =
-            location.filter(|_| MODEL_KEYS.contains(&key) && !types.contains(&type_name))
-        {
+    let t = s.kind.strategy_type();
+    for key in StrategyKey::ALL.into_iter().filter(|k| k.beside_manifest()) {
+        if let Some(l) = raw.location(key).filter(|_| !t.takes(key)) {
             let msg = format!(
-                "`{key}` applies to {}, but the manifest's strategy is {type_name}",
-                types.join(" or ")
+                "`{}` applies to {}, but the manifest's strategy is {t}",
+                key.name(),
+                types_taking(key)
             );
-            return Err(at.key(key).err(l, msg));
+            return Err(at.key(key.name()).err(l, msg));
         }
     }
     match &mut s.kind {
@@ -781,8 +777,8 @@ fn model_keys(at: &At, item: &Spanned<RawStrategy>, s: &mut Strategy) -> Res<()>
     Ok(())
 }
 
-/// Beside `fromManifest` only `name` and the [`MODEL_KEYS`] may be set: the
-/// rest is the manifest's.
+/// Beside `fromManifest` only `name` and what no manifest can say
+/// ([`StrategyKey::beside_manifest`]) may be set: the rest is the manifest's.
 fn beside_manifest(at: &At, item: &Spanned<RawStrategy>) -> Res<()> {
     let raw = &item.value;
     let revision_history_limit = raw.revision_history_limit.map(|_| item.referenced);
@@ -795,19 +791,18 @@ fn beside_manifest(at: &At, item: &Spanned<RawStrategy>) -> Res<()> {
         ),
         ("revisionHistoryLimit", revision_history_limit),
     ];
-    keys.extend(
-        typed_keys(raw)
-            .into_iter()
-            .filter(|(key, _, _)| !MODEL_KEYS.contains(key))
-            .map(|(key, l, _)| (key, l)),
-    );
+    let (said, not_said): (Vec<StrategyKey>, Vec<StrategyKey>) = StrategyKey::ALL
+        .into_iter()
+        .partition(|k| k.beside_manifest());
+    keys.extend(not_said.into_iter().map(|k| (k.name(), raw.location(k))));
     match keys.into_iter().find_map(|(key, l)| Some((key, l?))) {
         None => Ok(()),
         Some((key, location)) => {
+            let said = said.into_iter().map(StrategyKey::name).collect::<Vec<_>>();
             let msg = format!(
                 "`{key}` cannot be set beside `fromManifest`: the strategy is read from \
                  the manifest (only `name` and what a manifest cannot say — {} — may be given)",
-                MODEL_KEYS.join(", ")
+                said.join(", ")
             );
             Err(at.key(key).err(location, msg))
         }
@@ -830,9 +825,6 @@ fn required<'r, T>(
         .ok_or_else(|| at.key(key).err(item.referenced, msg))
 }
 
-/// The strategy types, as `type:` spells them.
-const STRATEGY_TYPES: [&str; 4] = ["Recreate", "RollingUpdate", "BlueGreen", "Canary"];
-
 /// A strategy written by hand.
 fn strategy(at: &At, item: &Spanned<RawStrategy>, cx: &Context) -> Res<Strategy> {
     let name = required(at, item, "name", &item.value.name)?;
@@ -849,27 +841,20 @@ fn strategy_body(
     name: String,
     cx: &Context,
 ) -> Res<Strategy> {
-    let (kind_at, raw) = (kind.referenced, &item.value);
-    let kind = kind.value.as_str();
-    if !STRATEGY_TYPES.contains(&kind) {
-        let msg = format!(
-            "expected one of {}, found {kind:?}",
-            STRATEGY_TYPES.join(", ")
-        );
-        return Err(at.key("type").err(kind_at, msg));
-    }
-    keys_fit_type(at, raw, kind)?;
-    let kind = match kind {
-        "Recreate" => StrategyKind::Recreate,
-        "RollingUpdate" => {
+    let raw = &item.value;
+    let t = at.key("type").val(kind, |k| StrategyType::parse(k))?;
+    keys_fit_type(at, raw, t)?;
+    let kind = match t {
+        StrategyType::Recreate => StrategyKind::Recreate,
+        StrategyType::RollingUpdate => {
             let (max_surge, max_unavailable) = surge_and_unavailable(at, raw)?;
             StrategyKind::RollingUpdate {
                 max_surge,
                 max_unavailable,
             }
         }
-        "BlueGreen" => StrategyKind::BlueGreen(blue_green(at, raw, cx)?),
-        _ => StrategyKind::Canary(canary(at, item, cx)?),
+        StrategyType::BlueGreen => StrategyKind::BlueGreen(blue_green(at, raw, cx)?),
+        StrategyType::Canary => StrategyKind::Canary(canary(at, item, cx)?),
     };
     // Kubernetes: progressDeadlineSeconds must be greater than minReadySeconds.
     let min_ready = raw.min_ready_seconds.as_ref().map_or(0, |m| m.value);
@@ -903,80 +888,31 @@ fn strategy_body(
     })
 }
 
-/// Types that take surge and unavailability (Argo's blue-green has neither).
-const SURGING: &[&str] = &["RollingUpdate", "Canary"];
-const BLUE_GREEN: &[&str] = &["BlueGreen"];
-const ARGO: &[&str] = &["BlueGreen", "Canary"];
-const CANARY: &[&str] = &["Canary"];
-
-/// Refuses, rather than ignores, a key that `kind` does not have.
-fn keys_fit_type(at: &At, raw: &RawStrategy, kind: &str) -> Res<()> {
-    for (key, location, types) in typed_keys(raw) {
-        if let Some(location) = location
-            && !types.contains(&kind)
-        {
-            let mut msg = format!(
-                "`{key}` applies only to type {}, not {kind}",
-                types.join(" or ")
-            );
-            if kind == "BlueGreen" && types == SURGING {
-                msg += " (its preview is a second full set of pods: there is no surge to set)";
-            }
-            return Err(at.key(key).err(location, msg));
-        }
+/// Refuses, rather than ignores, a key that type `t` does not take (as its
+/// strategy's `KEYS` declare).
+fn keys_fit_type(at: &At, raw: &RawStrategy, t: StrategyType) -> Res<()> {
+    let misplaced = StrategyKey::ALL
+        .into_iter()
+        .filter(|&k| !t.takes(k))
+        .find_map(|k| Some((k, raw.location(k)?)));
+    let Some((key, location)) = misplaced else {
+        return Ok(());
+    };
+    let mut msg = format!(
+        "`{}` applies only to type {}, not {t}",
+        key.name(),
+        types_taking(key)
+    );
+    if let Some(why) = t.keys().refusal(key) {
+        msg += &format!(" ({why})");
     }
-    Ok(())
+    Err(at.key(key.name()).err(location, msg))
 }
 
-/// The keys that only some types take: (key, where it is if set, the types).
-fn typed_keys(
-    raw: &RawStrategy,
-) -> [(&'static str, Option<Location>, &'static [&'static str]); 15] {
-    [
-        ("maxSurge", loc(&raw.max_surge), SURGING),
-        ("maxUnavailable", loc(&raw.max_unavailable), SURGING),
-        (
-            "previewReplicaCount",
-            loc(&raw.preview_replica_count),
-            BLUE_GREEN,
-        ),
-        (
-            "autoPromotionEnabled",
-            loc(&raw.auto_promotion_enabled),
-            BLUE_GREEN,
-        ),
-        (
-            "autoPromotionSeconds",
-            loc(&raw.auto_promotion_seconds),
-            BLUE_GREEN,
-        ),
-        (
-            "prePromotionAnalysis",
-            loc(&raw.pre_promotion_analysis),
-            BLUE_GREEN,
-        ),
-        (
-            "postPromotionAnalysis",
-            loc(&raw.post_promotion_analysis),
-            BLUE_GREEN,
-        ),
-        ("switchDelay", loc(&raw.switch_delay), BLUE_GREEN),
-        (
-            "scaleDownDelaySeconds",
-            loc(&raw.scale_down_delay_seconds),
-            ARGO,
-        ),
-        (
-            "abortScaleDownDelaySeconds",
-            loc(&raw.abort_scale_down_delay_seconds),
-            ARGO,
-        ),
-        ("trafficRouting", loc(&raw.traffic_routing), CANARY),
-        ("steps", loc(&raw.steps), CANARY),
-        ("analysis", loc(&raw.analysis), CANARY),
-        ("autoRollback", loc(&raw.auto_rollback), CANARY),
-        ("dynamicStableScale", loc(&raw.dynamic_stable_scale), CANARY),
-    ]
+/// The types that take `key`, as a message lists them ("RollingUpdate or Canary").
+fn types_taking(key: StrategyKey) -> String {
+    let names: Vec<&str> = StrategyType::taking(key).map(StrategyType::name).collect();
+    names.join(" or ")
 }
 
 /// `maxSurge` and `maxUnavailable`, Kubernetes defaults; both 0 is refused.

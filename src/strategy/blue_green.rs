@@ -14,6 +14,30 @@ use super::{Action, Ask, Check, Cx, Phase, Routing};
 use crate::cluster::Version;
 use crate::detect::RunState;
 use crate::scenario::BlueGreen;
+use crate::scenario::{StrategyKey, StrategyKeys};
+
+/// The scenario keys a BlueGreen entry takes beyond those of every entry:
+/// the preview, its promotion and analyses, the switch, how long each stack
+/// is kept. Beside `fromManifest`, what a Rollout cannot say: what the
+/// pre-promotion tests catch and how long the switch takes.
+pub const KEYS: StrategyKeys = StrategyKeys::new(&[
+    StrategyKey::PreviewReplicaCount,
+    StrategyKey::AutoPromotionEnabled,
+    StrategyKey::AutoPromotionSeconds,
+    StrategyKey::PrePromotionAnalysis,
+    StrategyKey::PostPromotionAnalysis,
+    StrategyKey::SwitchDelay,
+    StrategyKey::ScaleDownDelaySeconds,
+    StrategyKey::AbortScaleDownDelaySeconds,
+])
+.beside_manifest(&[StrategyKey::PrePromotionAnalysis, StrategyKey::SwitchDelay])
+.refusing(&[
+    (StrategyKey::MaxSurge, NO_SURGE),
+    (StrategyKey::MaxUnavailable, NO_SURGE),
+]);
+
+/// Why a BlueGreen entry takes neither `maxSurge` nor `maxUnavailable`.
+const NO_SURGE: &str = "its preview is a second full set of pods: there is no surge to set";
 
 const SMOKE_DONE: u32 = 1;
 const AUTO_PROMOTE: u32 = 2;

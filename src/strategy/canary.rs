@@ -25,6 +25,25 @@ use super::{Action, Ask, Check, Cx, Phase, Routing};
 use crate::cluster::Version;
 use crate::detect::{Measurement, RunState, Verdict};
 use crate::scenario::{Canary, CanaryPlan, CanaryScale, CanaryStep, Flagger};
+use crate::scenario::{StrategyKey, StrategyKeys};
+
+/// The scenario keys a Canary entry takes beyond those of every entry: a
+/// basic canary's surge and unavailability, the router, the plan (`steps`,
+/// or Flagger's `analysis`), what a failed analysis does, what is kept after
+/// promotion or abort. Beside `fromManifest`, what a Rollout cannot say:
+/// whether a failed analysis aborts or pages.
+pub const KEYS: StrategyKeys = StrategyKeys::new(&[
+    StrategyKey::MaxSurge,
+    StrategyKey::MaxUnavailable,
+    StrategyKey::ScaleDownDelaySeconds,
+    StrategyKey::AbortScaleDownDelaySeconds,
+    StrategyKey::TrafficRouting,
+    StrategyKey::Steps,
+    StrategyKey::Analysis,
+    StrategyKey::AutoRollback,
+    StrategyKey::DynamicStableScale,
+])
+.beside_manifest(&[StrategyKey::AutoRollback]);
 
 const PAUSE_DONE: u32 = 1;
 const STABLE_DOWN: u32 = 2;

@@ -2,6 +2,11 @@
 
 use super::Specs;
 use crate::cluster::{Counts, Version};
+use crate::scenario::StrategyKeys;
+
+/// The scenario keys a Recreate entry takes beyond those of every entry:
+/// none (there is no surge, no second stack, no step to set).
+pub const KEYS: StrategyKeys = StrategyKeys::new(&[]);
 
 /// The Recreate controller (`rolloutRecreate`).
 #[derive(Clone, Debug)]

@@ -8,6 +8,12 @@
 use super::Specs;
 use crate::cluster::{Counts, Version};
 use crate::scenario::IntOrPercent;
+use crate::scenario::{StrategyKey, StrategyKeys};
+
+/// The scenario keys a RollingUpdate entry takes beyond those of every
+/// entry: how far it may surge above and fall below `replicas`.
+pub const KEYS: StrategyKeys =
+    StrategyKeys::new(&[StrategyKey::MaxSurge, StrategyKey::MaxUnavailable]);
 
 /// Resolved `maxSurge` / `maxUnavailable` for a number of replicas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
