@@ -205,3 +205,30 @@ fn an_abort_scale_down_delay_of_0_scales_a_weighted_canary_down_at_once() {
     let done = find(&trace, "rollback_complete", "");
     assert_eq!(done.t_s, abort.t_s);
 }
+
+/// Blue-green with postPromotionAnalysis: blue stays the stable ReplicaSet
+/// at full size until the analysis succeeds (Argo's `shouldFullPromote`),
+/// so a release the analysis fails is switched back to a warm blue: the
+/// rollback is the endpoint switch (2 s), not blue's cold start (20 s).
+/// Green is Ready at 20 s and promoted at once; the switch ends at 22 s;
+/// the analysis' failed measurement comes long after the 30 s scale-down
+/// delay would have removed blue.
+#[test]
+fn post_promotion_analysis_keeps_blue_until_it_succeeds() {
+    let sc = scenario(
+        "release:
+  defectProbability: 1
+  defects: [ { kind: errorRate, weight: 1, errorRate: { fixed: 50% } } ]
+observability:
+  analysis: { interval: 1m, errorRateThreshold: 5%, count: 3 }
+strategies:
+  - { name: blue-green, type: BlueGreen, postPromotionAnalysis: true }
+",
+    );
+    let (r, trace) = trial(&sc, "blue-green", &errors(0.5));
+    assert_eq!(r.rollback_time_s, Some(2.0), "{trace:#?}");
+    assert!(
+        trace.iter().all(|e| e.old_pods == 10),
+        "blue is never scaled down: {trace:#?}"
+    );
+}
