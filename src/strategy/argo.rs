@@ -392,6 +392,36 @@ pub fn get_desired_canary_weight(ro: &CanaryRollout, rs: &CanaryReplicaSets) -> 
         .unwrap_or(0)
 }
 
+/// `calculateDesiredWeightOnAbortOrStableRollback`: the router weight of an
+/// aborted canary. Without dynamicStableScale (or without both ReplicaSets)
+/// it is 0 at once. With it the weight steps back through the setWeight
+/// values as the stable set comes up: it holds while the stable's available
+/// share is below what the next lower weight leaves to it, and never rises
+/// (`current` is the weight the router has now; `None` if it has none).
+pub fn calculate_desired_weight_on_abort(
+    ro: &CanaryRollout,
+    rs: &CanaryReplicaSets,
+    current: Option<u32>,
+) -> u32 {
+    let (Some(_), Some(stable)) = (rs.canary, rs.stable) else {
+        return 0;
+    };
+    if !ro.dynamic_stable_scale || ro.replicas == 0 {
+        return 0;
+    }
+    let max = u64::from(ro.max_weight);
+    let desired = get_desired_canary_weight(ro, rs);
+    // The stable's available share of the weight scale, rounded down.
+    let stable_share = max * u64::from(stable.available) / u64::from(ro.replicas);
+    let expected = saturate(max.saturating_sub(stable_share));
+    match current {
+        None => expected.max(desired),
+        Some(current) if desired == 0 => expected.min(current),
+        Some(current) if stable_share < max - u64::from(desired).min(max) => current,
+        Some(current) => desired.min(current),
+    }
+}
+
 /// `CheckMinPodsPerReplicaSet`: with traffic routing, a non-zero count is
 /// raised to minPodsPerReplicaSet (itself capped at replicas; a count already
 /// above replicas, from setCanaryScale, is left alone).

@@ -203,7 +203,7 @@ impl BlueGreenCtl {
             BLUE_DOWN if self.stage != Stage::Aborting => self.blue_down = true,
             SWITCHED_BACK => {
                 self.green_active = false;
-                cx.timer(self.spec.abort_scale_down_delay, GREEN_DOWN);
+                self.green_down_later(cx);
             }
             GREEN_DOWN => self.green_down = true,
             _ => {}
@@ -228,15 +228,34 @@ impl BlueGreenCtl {
         }
     }
 
+    /// Green is active. Without post-promotion analysis it is the stable
+    /// set now, and blue's scale-down delay starts; with it, blue stays the
+    /// stable set at full size until the analysis succeeds (Argo's
+    /// `shouldFullPromote` waits for it), so a failed analysis switches back
+    /// to a warm blue.
     fn switched(&mut self, cx: &mut Cx<'_>) {
         self.green_active = true;
-        cx.timer(self.spec.scale_down_delay, BLUE_DOWN);
         match &self.spec.post_promotion_analysis {
             Some(a) => {
                 self.stage = Stage::PostAnalysis;
                 cx.out.push(Action::StartAnalysis(POST, a.clone()));
             }
-            None => self.stage = Stage::Promoted,
+            None => self.promoted(cx),
+        }
+    }
+
+    /// Green becomes the stable set; blue goes after its scale-down delay.
+    fn promoted(&mut self, cx: &mut Cx<'_>) {
+        self.stage = Stage::Promoted;
+        cx.timer(self.spec.scale_down_delay, BLUE_DOWN);
+    }
+
+    /// The preview is scaled down after abortScaleDownDelaySeconds; 0 keeps
+    /// it (Argo's `GetAbortScaleDownDelaySecondsOrDefault` is then nil: the
+    /// controller never scales it down).
+    fn green_down_later(&self, cx: &mut Cx<'_>) {
+        if self.spec.abort_scale_down_delay != crate::sim::Duration::ZERO {
+            cx.timer(self.spec.abort_scale_down_delay, GREEN_DOWN);
         }
     }
 
@@ -249,7 +268,7 @@ impl BlueGreenCtl {
             RunState::Running => return false,
             RunState::Successful => {
                 cx.out.push(Action::StopAnalysis(POST));
-                self.stage = Stage::Promoted;
+                self.promoted(cx);
             }
             RunState::Failed => {
                 cx.note("analysis_failed", || {
@@ -270,7 +289,7 @@ impl BlueGreenCtl {
             Ask::Inconclusive | Ask::AnalysisFailed if self.stage == Stage::PostAnalysis => {
                 if go_on {
                     cx.out.push(Action::StopAnalysis(POST));
-                    self.stage = Stage::Promoted;
+                    self.promoted(cx);
                 } else {
                     self.abort(cx);
                 }
@@ -291,7 +310,7 @@ impl BlueGreenCtl {
         self.blue_down = false;
         if !self.green_active {
             self.switching_back = true;
-            cx.timer(self.spec.abort_scale_down_delay, GREEN_DOWN);
+            self.green_down_later(cx);
             return;
         }
         self.advance(cx);

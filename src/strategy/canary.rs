@@ -78,6 +78,9 @@ pub struct CanaryCtl {
     background_started: bool,
     /// All steps done: the canary goes to full size and all traffic.
     promoting: bool,
+    /// The canary is the stable set now (Argo's `promoteStable`): all
+    /// traffic on it, analyses stopped, the old stable set on its way out.
+    promoted: bool,
     stable_down: bool,
     completed: bool,
     aborted: bool,
@@ -103,6 +106,7 @@ impl CanaryCtl {
             mirror: 0,
             background_started: false,
             promoting: false,
+            promoted: false,
             stable_down: false,
             completed: false,
             aborted: false,
@@ -125,6 +129,7 @@ impl CanaryCtl {
         self.mirror = 0;
         self.background_started = false;
         self.promoting = false;
+        self.promoted = false;
         self.stable_down = false;
         self.completed = false;
         self.aborted = false;
@@ -196,41 +201,102 @@ impl CanaryCtl {
             return self.basic_counts(cx);
         }
         if self.aborted {
-            let canary = if self.canary_down {
-                0
-            } else {
-                cx.spec[Version::New.idx()]
-            };
-            return (canary, r);
-        }
-        if self.promoting {
-            return (r, if self.stable_down { 0 } else { r });
+            if self.flagger().is_some() || (self.delays_scale_down_on_abort() && !self.canary_down)
+            {
+                // The canary keeps its pods until its abort scale-down
+                // deadline; the stable set is (or comes back) up.
+                let canary = if self.canary_down {
+                    0
+                } else {
+                    cx.spec[Version::New.idx()]
+                };
+                let stable = if self.flagger().is_some() {
+                    r
+                } else {
+                    self.routed_counts(cx).1
+                };
+                return (canary, stable);
+            }
+            return self.routed_counts(cx);
         }
         if self.flagger().is_some() {
-            return (r, r);
-        }
-        {
-            let canary = match self.scale {
-                Some(CanaryScale::Replicas(n)) => n.min(r),
-                Some(CanaryScale::Weight(p)) => argo::traffic_weight_to_replicas(r, p, 100),
-                Some(CanaryScale::MatchTrafficWeight) | None => {
-                    argo::traffic_weight_to_replicas(r, self.weight, 100)
-                }
+            return if self.promoting {
+                (r, if self.stable_down { 0 } else { r })
+            } else {
+                (r, r)
             };
-            // Dynamic stable scale: the stable set shrinks with the weight it
-            // no longer serves, but never below what it still serves.
-            let stable = if self.spec.dynamic_stable_scale {
-                argo::traffic_weight_to_replicas(
-                    r,
-                    100 - self.routed.max(self.weight).min(100),
-                    100,
-                )
-                .max(argo::traffic_weight_to_replicas(r, 100 - self.routed, 100))
+        }
+        if self.promoted {
+            // The old stable is an older ReplicaSet now: gone at once under
+            // dynamicStableScale, else after scaleDownDelaySeconds.
+            let old = if self.spec.dynamic_stable_scale || self.stable_down {
+                0
             } else {
                 r
             };
-            (canary, stable)
+            return (r, old);
         }
+        self.routed_counts(cx)
+    }
+
+    /// `shouldDelayScaleDownOnAbort`: an aborted routed canary keeps its
+    /// pods for abortScaleDownDelaySeconds, unless that is 0 (then it is
+    /// sized by its weight, 0, at once — or kept at its setCanaryScale size
+    /// for good) or the stable scales dynamically with no delay set (then
+    /// it shrinks as the weight steps back).
+    fn delays_scale_down_on_abort(&self) -> bool {
+        let ro = self.rollout(true);
+        argo::get_abort_scale_down_delay_seconds_or_default(&ro).is_some()
+            && !(self.spec.dynamic_stable_scale && ro.abort_scale_down_delay_seconds.is_none())
+    }
+
+    /// Argo's rollout as its replica arithmetic reads it, at the current step.
+    fn rollout(&self, abort: bool) -> argo::CanaryRollout<'_> {
+        let delay =
+            u32::try_from(self.spec.abort_scale_down_delay.as_millis() / 1000).unwrap_or(u32::MAX);
+        argo::CanaryRollout {
+            current_step_index: u32::try_from(self.step).unwrap_or(u32::MAX),
+            traffic_routing: self.spec.traffic_routing,
+            dynamic_stable_scale: self.spec.dynamic_stable_scale,
+            // The scenario does not say whether the default was written out:
+            // the default reads as unset.
+            abort_scale_down_delay_seconds: (delay != argo::DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS)
+                .then_some(delay),
+            abort,
+            ..argo::CanaryRollout::new(self.replicas, self.steps())
+        }
+    }
+
+    /// The two ReplicaSets as the arithmetic reads them.
+    fn replica_sets(cx: &Cx<'_>) -> argo::CanaryReplicaSets<'static> {
+        let rs = |v: Version| argo::ReplicaSetCounts {
+            spec: cx.spec[v.idx()],
+            available: cx.of(v).available,
+            created: cx.of(v).active,
+        };
+        argo::CanaryReplicaSets {
+            canary: Some(rs(Version::New)),
+            stable: Some(rs(Version::Old)),
+            stable_is_canary: false,
+            older: &[],
+        }
+    }
+
+    /// The weights the router has now.
+    fn weights(&self) -> argo::TrafficWeights {
+        argo::TrafficWeights {
+            canary: self.routed,
+            stable: 100 - self.routed.min(100),
+        }
+    }
+
+    /// `CalculateReplicaCountsForTrafficRoutedCanary` at the current step.
+    fn routed_counts(&self, cx: &Cx<'_>) -> (u32, u32) {
+        argo::calculate_replica_counts_for_traffic_routed_canary(
+            &self.rollout(self.aborted),
+            &Self::replica_sets(cx),
+            Some(self.weights()),
+        )
     }
 
     /// Without a router: Argo's basic canary arithmetic, one sync's worth
@@ -267,9 +333,13 @@ impl CanaryCtl {
         argo::approximate_weighted_canary_stable_replica_counts(self.replicas, w, 100, fence.surge)
     }
 
-    /// Sets ReplicaSet sizes; moves through the steps as far as it can.
+    /// Sets ReplicaSet sizes; moves through the steps as far as it can. An
+    /// aborted canary first moves its weight back, then sizes its sets for
+    /// it (as Argo reconciles traffic before ReplicaSets); a weight that moved
+    /// counts as a change, so the sets are sized again for the new weight.
     pub fn sync(&mut self, cx: &mut Cx<'_>) -> bool {
         let before = *cx.spec;
+        let routed = self.routed;
         if self.aborted && !self.spec.traffic_routing {
             // Without a router an abort is a rolling update back to stable.
             let fence = resolve_fenceposts(
@@ -281,16 +351,15 @@ impl CanaryCtl {
             back.target = Version::Old;
             return back.sync(self.replicas, cx.spec, cx.counts);
         }
-        if !self.aborted {
+        if self.aborted {
+            self.rolled_back_when_ready(cx);
+        } else {
             self.advance(cx);
         }
         let (canary, stable) = self.desired(cx);
         cx.spec[Version::New.idx()] = canary;
         cx.spec[Version::Old.idx()] = stable;
-        if self.aborted {
-            self.rolled_back_when_ready(cx);
-        }
-        before != *cx.spec
+        before != *cx.spec || (self.aborted && routed != self.routed)
     }
 
     /// The canary has the pods its step asks for (Argo's
@@ -301,18 +370,43 @@ impl CanaryCtl {
             let (canary, stable) = self.basic_target();
             return n.available >= canary && o.active == stable;
         }
-        let (canary, stable) = self.desired(cx);
-        n.available >= canary && (!self.spec.dynamic_stable_scale || o.active == stable)
+        argo::at_desired_replica_counts_for_canary(
+            &self.rollout(false),
+            &Self::replica_sets(cx),
+            Some(self.weights()),
+        )
     }
 
-    /// After an abort with a router, traffic goes back once the stable set
-    /// can take it (at once, unless it had been scaled down); then the
-    /// canary is scaled down after its delay.
+    /// After an abort with a router: the weight goes back (at once, or step
+    /// by step under dynamicStableScale; after a promotion, once the old
+    /// version is back up), and once the stable set is fully available the
+    /// canary's abort scale-down deadline starts.
     fn rolled_back_when_ready(&mut self, cx: &mut Cx<'_>) {
-        if self.spec.traffic_routing && !self.back && cx.of(Version::Old).available >= self.replicas
-        {
-            self.back = true;
-            cx.note("abort", || "all traffic back to stable".into());
+        if !self.spec.traffic_routing {
+            return;
+        }
+        let stable_up = cx.of(Version::Old).available >= self.replicas;
+        let weight = if self.promoted {
+            if stable_up { 0 } else { self.routed }
+        } else {
+            argo::calculate_desired_weight_on_abort(
+                &self.rollout(true),
+                &Self::replica_sets(cx),
+                Some(self.routed),
+            )
+        };
+        if weight != self.routed {
+            self.routed = weight;
+            if self.spec.dynamic_stable_scale {
+                cx.note("set_weight", || format!("canary weight {weight}%"));
+            }
+        }
+        if self.back || self.routed > 0 || !stable_up {
+            return;
+        }
+        self.back = true;
+        cx.note("abort", || "all traffic back to stable".into());
+        if self.delays_scale_down_on_abort() {
             cx.timer(self.spec.abort_scale_down_delay, CANARY_DOWN);
         }
     }
@@ -409,8 +503,11 @@ impl CanaryCtl {
         }
     }
 
-    /// After the last step: the canary at full size takes all traffic;
-    /// with a router the old stable set goes after its scale-down delay.
+    /// After the last step: once the canary is fully available it takes all
+    /// traffic and becomes the stable set (Argo's `promoteStable`); the old
+    /// stable goes at once under dynamicStableScale, else after
+    /// `scaleDownDelaySeconds`. A final `setWeight: 100` has already moved
+    /// the traffic: the promotion only makes it stable.
     fn finish_promotion(&mut self, cx: &mut Cx<'_>) {
         let (n, o) = (cx.of(Version::New), cx.of(Version::Old));
         if !self.spec.traffic_routing {
@@ -422,13 +519,20 @@ impl CanaryCtl {
             }
             return;
         }
-        if self.routed < 100 && n.available >= self.replicas {
-            self.routed = 100;
+        if !self.promoted && n.available >= self.replicas {
+            self.promoted = true;
+            if self.routed < 100 {
+                self.routed = 100;
+                cx.note("set_weight", || "canary weight 100%".into());
+            }
             self.mirror = 0;
-            cx.note("set_weight", || "canary weight 100%".into());
             cx.out.push(Action::StopAnalysis(STEP));
             cx.out.push(Action::StopAnalysis(BACKGROUND));
-            cx.timer(self.spec.scale_down_delay, STABLE_DOWN);
+            if self.spec.dynamic_stable_scale && self.flagger().is_none() {
+                self.stable_down = true;
+            } else {
+                cx.timer(self.spec.scale_down_delay, STABLE_DOWN);
+            }
         }
         if self.stable_down {
             self.completed = true;

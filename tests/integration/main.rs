@@ -2,6 +2,7 @@ mod argo_arithmetic;
 mod browser;
 mod cli;
 mod common;
+mod fidelity;
 mod k8s_arithmetic;
 mod manifests;
 mod patterns;

@@ -52,8 +52,12 @@ fn no_rollback_path_vs_fast_rollback_path() {
         rb(&slow, "rolling") >= rb(&fast, "rolling") + 600.0,
         "a rebuild or redeploy takes minutes"
     );
+    // Blue stays at full size while the post-promotion analysis runs, so
+    // the defects it catches switch back to a warm blue in both (p50 2 s);
+    // those found later find blue gone in the slow scenario.
+    let rb95 = |s: &Value, n| num(s, n, "given_bad", "rollback_time_s", "p95");
     assert!(
-        rb(&slow, "blue-green") > rb(&fast, "blue-green"),
+        rb95(&slow, "blue-green") >= rb95(&fast, "blue-green") + 600.0,
         "blue from cold"
     );
     let failed = |s: &Value, n| num(s, n, "given_bad", "failed_requests", "mean");

@@ -1,0 +1,234 @@
+//! Controller rules against the real controllers, in closed form: one
+//! trial of a small service with fixed start-up times, fixed error rates and
+//! constant traffic, the answer worked out by hand in each test's comment.
+//!
+//! The service of every case (unless a case says otherwise): 10 replicas of
+//! 100 rps each, 500 rps of constant demand, pods Ready 20 s after creation
+//! (no image pull, a 20 s boot, readiness probed every 5 s from 0 s: the
+//! probe at 20 s is the first after boot), gone at once when deleted.
+
+use deploysim::scenario::{self, Scenario};
+use deploysim::trial::{Defect, ReleaseDraw, TraceEvent, TrialResult, TrialStreams, World};
+
+/// The service; `rest` adds `release`, `observability` and `strategies`.
+fn scenario(rest: &str) -> Scenario {
+    let yaml = format!(
+        "name: fidelity
+service:
+  replicas: 10
+  pod: {{ cpu: 100m, memory: 128Mi, capacityRps: 100 }}
+  startup: {{ imagePull: {{ fixed: 0s }}, boot: {{ fixed: 20s }} }}
+  shutdown: {{ fixed: 0s }}
+  readinessProbe: {{ periodSeconds: 5 }}
+cluster:
+  nodes: 4
+  nodeAllocatable: {{ cpu: 4, memory: 16Gi }}
+traffic: {{ rps: 500 }}
+{rest}"
+    );
+    scenario::parse(&yaml, "fidelity.yaml").expect("the case's scenario is valid")
+}
+
+/// A release whose new pods fail `share` of their requests.
+fn errors(share: f64) -> ReleaseDraw {
+    ReleaseDraw {
+        defect: Some(Defect {
+            kind: "errorRate",
+            fail_share: share,
+            segment_share: 0.0,
+            segment_fail: 0.0,
+            crash_on_start: false,
+            hang_after_ms: None,
+            severity: share,
+            added_ms: 0.0,
+        }),
+    }
+}
+
+fn good() -> ReleaseDraw {
+    ReleaseDraw { defect: None }
+}
+
+/// One traced trial of strategy `name`.
+fn trial(sc: &Scenario, name: &str, release: &ReleaseDraw) -> (TrialResult, Vec<TraceEvent>) {
+    let s = sc
+        .strategies
+        .iter()
+        .find(|s| s.name == name)
+        .expect("the strategy exists");
+    let mut world = World::new(sc, s);
+    world.enable_trace();
+    let result = world.run(release, TrialStreams::new(7, 0));
+    (result, world.take_trace())
+}
+
+/// The first event named `event` (with `detail` containing `part`).
+fn find<'a>(trace: &'a [TraceEvent], event: &str, part: &str) -> &'a TraceEvent {
+    trace
+        .iter()
+        .find(|e| e.event == event && e.detail.contains(part))
+        .unwrap_or_else(|| panic!("no {event} with {part:?} in {trace:#?}"))
+}
+
+const FINAL_100: &str = "release: { defectProbability: 0 }
+strategies:
+  - name: canary
+    type: Canary
+    trafficRouting: true
+    steps: [ { setWeight: 50 }, { pause: { duration: 1m } }, { setWeight: 100 } ]
+  - name: canary-dss
+    type: Canary
+    trafficRouting: true
+    dynamicStableScale: true
+    steps: [ { setWeight: 50 }, { pause: { duration: 1m } }, { setWeight: 100 } ]
+";
+
+/// A last explicit `setWeight: 100` completes like any last step (Argo's
+/// `shouldFullPromote`: all steps done and the canary fully available).
+/// 5 canary pods Ready at 20 s → weight 50; the pause ends at 80 s; 5 more
+/// pods Ready at 100 s → weight 100, the step is done, the canary is
+/// promoted; the old stable (10 pods, kept at full size) goes after
+/// scaleDownDelaySeconds, at 130 s. Pods: 10 old + 5 new until 80 s, 10 + 10
+/// from 80 s to 130 s: 5 × 80 + 10 × 50 = 900 extra pod-s = 0.25 pod-hours.
+#[test]
+fn a_final_set_weight_100_completes() {
+    let sc = scenario(FINAL_100);
+    let (r, trace) = trial(&sc, "canary", &good());
+    assert_eq!(r.outcome.name(), "succeeded", "{trace:#?}");
+    assert_eq!(find(&trace, "set_weight", "100%").t_s, 100.0);
+    assert_eq!(find(&trace, "rollout_complete", "").t_s, 130.0);
+    assert_eq!(r.peak_pods, 20.0);
+    assert!(
+        (r.extra_pod_hours - 900.0 / 3600.0).abs() < 1e-9,
+        "{}",
+        r.extra_pod_hours
+    );
+}
+
+/// With dynamicStableScale the stable set follows the weight down and is
+/// never scaled back up: 5 stable pods from 20 s (weight 50), 0 once the
+/// weight is 100 at 100 s, and the old ReplicaSet is gone at the promotion
+/// (no scale-down delay). Pods: 15 over 0–20 s, 10 over 20–80 s, 15 over
+/// 80–100 s (5 old + 10 new): 5 × 20 + 5 × 20 = 200 extra pod-s, peak 15.
+#[test]
+fn a_final_set_weight_100_with_dynamic_stable_scale_keeps_stable_down() {
+    let sc = scenario(FINAL_100);
+    let (r, trace) = trial(&sc, "canary-dss", &good());
+    assert_eq!(r.outcome.name(), "succeeded", "{trace:#?}");
+    assert_eq!(find(&trace, "rollout_complete", "").t_s, 100.0);
+    assert_eq!(r.peak_pods, 15.0);
+    assert!(
+        (r.extra_pod_hours - 200.0 / 3600.0).abs() < 1e-9,
+        "{}",
+        r.extra_pod_hours
+    );
+    assert!(
+        trace.iter().all(|e| !e.detail.contains("old 0→")),
+        "the stable set is not scaled up again: {trace:#?}"
+    );
+}
+
+const DSS_ABORT: &str = "release:
+  defectProbability: 1
+  defects: [ { kind: errorRate, weight: 1, errorRate: { fixed: 50% } } ]
+observability:
+  analysis: { interval: 1m, errorRateThreshold: 5%, count: 1 }
+strategies:
+  - name: canary-dss
+    type: Canary
+    trafficRouting: true
+    dynamicStableScale: true
+    steps: [ { setWeight: 20 }, { pause: { duration: 1m } }, { setWeight: 50 }, { pause: { duration: 1m } }, { setWeight: 80 }, { analysis: {} } ]
+  - name: canary
+    type: Canary
+    trafficRouting: true
+    steps: [ { setWeight: 20 }, { pause: { duration: 1m } }, { setWeight: 50 }, { pause: { duration: 1m } }, { setWeight: 80 }, { analysis: {} } ]
+";
+
+/// An abort under dynamicStableScale steps the weight back as stable pods
+/// come up (Argo ≥ 1.9, `calculateDesiredWeightOnAbortOrStableRollback`
+/// with `GetDesiredCanaryWeight`). The analysis fails at 80%: canary 8,
+/// stable 2. The weight holds at 80 while stable grows to 5 (Ready 20 s
+/// later), drops to 50 (canary shrinks to 5, stable grows to 8), to 20 20 s
+/// later (canary 2, stable 10), then follows the stable's available share:
+/// 10% with 9 of 10 up, 0% with all 10, 60 s after the abort. Failed
+/// requests after the abort, at 50% errors on 500 rps: 80% for 20 s (4,000),
+/// 50% for 20 s (2,500), 20% for 20 s (1,000): 7,500. Without dynamic
+/// scaling the stable set is at full size and the weight is 0 at once.
+#[test]
+fn a_dynamic_stable_scale_abort_steps_traffic_back() {
+    let sc = scenario(DSS_ABORT);
+    let (_, trace) = trial(&sc, "canary-dss", &errors(0.5));
+    let abort = find(&trace, "analysis_failed", "").clone();
+    // The 80% of the steps comes before the abort; the steps back after it.
+    let back: Vec<(f64, String)> = trace
+        .iter()
+        .filter(|e| e.event == "set_weight" && e.t_s >= abort.t_s)
+        .map(|e| (e.t_s - abort.t_s, e.detail.clone()))
+        .collect();
+    let weights: Vec<&str> = back.iter().map(|(_, d)| d.as_str()).collect();
+    assert_eq!(
+        weights,
+        [
+            "canary weight 50%",
+            "canary weight 20%",
+            "canary weight 10%",
+            "canary weight 0%"
+        ],
+        "{back:?}"
+    );
+    let times: Vec<f64> = back.iter().map(|(t, _)| *t).collect();
+    assert_eq!(times, [20.0, 40.0, 60.0, 60.0]);
+    let back_on_stable = find(&trace, "abort", "");
+    assert!((back_on_stable.failed_requests - abort.failed_requests - 7_500.0).abs() < 1e-6);
+
+    let (_, plain) = trial(&sc, "canary", &errors(0.5));
+    let abort = find(&plain, "analysis_failed", "");
+    let back = find(&plain, "abort", "");
+    assert_eq!(back.t_s, abort.t_s);
+    assert_eq!(back.failed_requests, abort.failed_requests);
+}
+
+/// `abortScaleDownDelaySeconds: 0` on a routed canary without
+/// `setCanaryScale`: there is no scale-down deadline, and the canary is
+/// sized by its weight, which an abort sets to 0 — it is scaled down at the
+/// abort, not 30 s later (Argo: `shouldDelayScaleDownOnAbort` is false, and
+/// `UseSetCanaryScale` has no step to keep).
+#[test]
+fn an_abort_scale_down_delay_of_0_scales_a_weighted_canary_down_at_once() {
+    let sc = scenario(&DSS_ABORT.replace(
+        "  - name: canary\n    type: Canary\n    trafficRouting: true\n",
+        "  - name: canary\n    type: Canary\n    trafficRouting: true\n    abortScaleDownDelaySeconds: 0\n",
+    ));
+    let (_, trace) = trial(&sc, "canary", &errors(0.5));
+    let abort = find(&trace, "analysis_failed", "");
+    let done = find(&trace, "rollback_complete", "");
+    assert_eq!(done.t_s, abort.t_s);
+}
+
+/// Blue-green with postPromotionAnalysis: blue stays the stable ReplicaSet
+/// at full size until the analysis succeeds (Argo's `shouldFullPromote`),
+/// so a release the analysis fails is switched back to a warm blue: the
+/// rollback is the endpoint switch (2 s), not blue's cold start (20 s).
+/// Green is Ready at 20 s and promoted at once; the switch ends at 22 s;
+/// the analysis' failed measurement comes long after the 30 s scale-down
+/// delay would have removed blue.
+#[test]
+fn post_promotion_analysis_keeps_blue_until_it_succeeds() {
+    let sc = scenario(
+        "release:
+  defectProbability: 1
+  defects: [ { kind: errorRate, weight: 1, errorRate: { fixed: 50% } } ]
+observability:
+  analysis: { interval: 1m, errorRateThreshold: 5%, count: 3 }
+strategies:
+  - { name: blue-green, type: BlueGreen, postPromotionAnalysis: true }
+",
+    );
+    let (r, trace) = trial(&sc, "blue-green", &errors(0.5));
+    assert_eq!(r.rollback_time_s, Some(2.0), "{trace:#?}");
+    assert!(
+        trace.iter().all(|e| e.old_pods == 10),
+        "blue is never scaled down: {trace:#?}"
+    );
+}
