@@ -375,6 +375,10 @@ impl World<'_> {
             self.note("recovered", || {
                 "no traffic on the release, full capacity on the old version".into()
             });
+            // A controller may keep the release's pods after an abort (an
+            // abort scale-down delay of 0): they are paid for until the
+            // horizon, unless the trial settles first.
+            ctx.schedule_in(self.sc.monte_carlo.horizon, Ev::Horizon);
         }
         let rolled_back = n.active == 0 && o.available >= self.replicas;
         if self.phase == Phase::Aborted && rolled_back && self.settled_at.is_none() {

@@ -232,3 +232,39 @@ strategies:
         "blue is never scaled down: {trace:#?}"
     );
 }
+
+/// `abortScaleDownDelaySeconds: 0` on blue-green: the controller never
+/// scales the aborted preview down (Argo's abort delay is then nil), so its
+/// pods stay, and cost, until the horizon, counted from the recovery.
+/// Green is Ready at 20 s, the switch ends at 22 s, the first measurement
+/// (at 82 s) fails and the switch back ends at 84 s; the trial ends 1 h
+/// later, at 3,684 s. Green's 10 pods exist all that time beside blue's 10,
+/// which the post-promotion analysis keeps at full size: 10 × 3,684 s =
+/// 10.2333 extra pod-hours, and 20 pods still exist at the end.
+#[test]
+fn an_abort_scale_down_delay_of_0_keeps_the_preview_to_the_horizon() {
+    let sc = scenario(
+        "release:
+  defectProbability: 1
+  defects: [ { kind: errorRate, weight: 1, errorRate: { fixed: 50% } } ]
+observability:
+  analysis: { interval: 1m, errorRateThreshold: 5%, count: 3 }
+strategies:
+  - name: blue-green
+    type: BlueGreen
+    postPromotionAnalysis: true
+    abortScaleDownDelaySeconds: 0
+monteCarlo: { horizon: 1h }
+",
+    );
+    let (r, trace) = trial(&sc, "blue-green", &errors(0.5));
+    find(&trace, "analysis_failed", "");
+    let last = trace.last().expect("a trace");
+    assert_eq!((last.old_pods, last.new_pods), (10, 10), "{trace:#?}");
+    assert_eq!(last.t_s, 3684.0);
+    assert!(
+        (r.extra_pod_hours - 10.0 * 3684.0 / 3600.0).abs() < 1e-9,
+        "{}",
+        r.extra_pod_hours
+    );
+}
