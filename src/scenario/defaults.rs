@@ -67,11 +67,14 @@ pub const SMOKE_TEST_CATCH_RATE: f64 = 0.5;
 pub const ANALYSIS_COUNT: u32 = 5;
 /// Argo `setMirrorRoute.percentage` when left out.
 pub const MIRROR_PERCENTAGE: u32 = 100;
-/// Flagger: failed checks before rollback, highest canary weight, and the
-/// share of traffic mirrored with `mirror: true`.
-pub const FLAGGER_THRESHOLD: u32 = 5;
-pub const FLAGGER_MAX_WEIGHT: u32 = 50;
+/// Flagger: failed checks before rollback (`GetAnalysisThreshold`: 1),
+/// highest canary weight (`maxWeight`: the total weight, 100), the share of
+/// traffic mirrored with `mirror: true`, and the shortest check interval
+/// (`GetAnalysisInterval`: 10 s).
+pub const FLAGGER_THRESHOLD: u32 = 1;
+pub const FLAGGER_MAX_WEIGHT: u32 = 100;
 pub const FLAGGER_MIRROR_WEIGHT: u32 = 100;
+pub const FLAGGER_MIN_INTERVAL: Duration = Duration::from_secs(10);
 /// expandContract: the contract step runs a day after the rollout is
 /// complete (est.).
 pub const CONTRACT_DELAY: Duration = Duration::from_secs(24 * 3600);

@@ -442,8 +442,11 @@ pub enum CanaryScale {
 pub struct Flagger {
     pub interval: Duration,
     pub threshold: u32,
+    /// The weight at which a passed check promotes (the last of `step_weights`).
     pub max_weight: u32,
-    /// The weights in order (from `stepWeight` or `stepWeights`), ending at `max_weight`.
+    /// The weights in order (from `stepWeight` or `stepWeights`), ending at
+    /// `max_weight`: with `stepWeight` the first multiple of the step at or
+    /// above `maxWeight` (capped at 100), where Flagger promotes.
     pub step_weights: Vec<u32>,
     /// Mirror traffic to the canary before shifting any (Flagger `mirror`).
     pub mirror_weight: Option<u32>,

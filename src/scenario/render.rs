@@ -625,7 +625,8 @@ strategies:
         let shown = render(&s);
         for line in [
             "    steps: [{ setWeight: 5 }, { pause: {} }, { pause: { duration: 1m30s } }]",
-            "      stepWeights: [30, 60, 70]",
+            // Flagger steps past maxWeight: 60 < 70, so 90 is next.
+            "      stepWeights: [30, 60, 90]",
             "      onNoData: fail",
         ] {
             assert!(shown.lines().any(|l| l == line), "no {line:?} in\n{shown}");

@@ -109,6 +109,12 @@ pub fn scenario(raw: &RawScenario, file: &str) -> Res<Scenario> {
             .as_ref()
             .and_then(|a| a.on_no_data)
             .map_or(OnNoData::Fail, on_no_data),
+        flagger_min_requests: raw
+            .observability
+            .analysis
+            .as_ref()
+            .and_then(|a| a.min_requests)
+            .unwrap_or(1),
     };
     let strategies = strategies(&at.key("strategies"), &raw.strategies, &cx)?;
     Ok(Scenario {
@@ -137,6 +143,10 @@ struct Context<'a> {
     /// counts a check without data as failed, unless `observability.analysis`
     /// says otherwise.
     flagger_on_no_data: OnNoData,
+    /// `minRequests` of a Flagger analysis that sets none: Flagger has no
+    /// such floor (a query with any data is judged; one without fails), so
+    /// only an explicit `observability.analysis.minRequests` is inherited.
+    flagger_min_requests: u64,
 }
 
 fn service(at: &At, raw: &RawService) -> Res<Service> {
@@ -1219,9 +1229,12 @@ fn flagger(at: &At, raw: &Spanned<RawCanaryAnalysis>, routing: bool, cx: &Contex
     needs_router(at, routing, raw.referenced, why)?;
     let base = Analysis {
         on_no_data: cx.flagger_on_no_data,
+        min_requests: cx.flagger_min_requests,
         ..cx.analysis.clone()
     };
-    let checks = analysis(at, &a.checks(), &base, None)?;
+    let mut checks = analysis(at, &a.checks(), &base, None)?;
+    // `GetAnalysisInterval`: an interval below 10 s is 10 s.
+    checks.interval = checks.interval.max(def::FLAGGER_MIN_INTERVAL);
     let (max_weight, step_weights) = flagger_weights(at, raw)?;
     let mirror = a.mirror.as_ref().is_some_and(|m| m.value);
     let mirror_weight = match &a.mirror_weight {
@@ -1270,8 +1283,12 @@ fn flagger_weights(at: &At, raw: &Spanned<RawCanaryAnalysis>) -> Res<(u32, Vec<u
                 .key("maxWeight")
                 .opt(&a.max_weight, def::FLAGGER_MAX_WEIGHT, from_one)?;
             let step = at.key("stepWeight").val(step, from_one)?;
+            // Flagger adds the step while the weight is below the max, so
+            // the last weight may overshoot it (capped at 100).
             let below_max = (1..).map(|i| step * i).take_while(|w| *w < max);
-            Ok((max, below_max.chain([max]).collect()))
+            // That last weight is where it promotes: the effective max.
+            let last = (max.div_ceil(step) * step).min(100);
+            Ok((last, below_max.chain([last]).collect()))
         }
         (None, Some(list)) => {
             let weights = step_weights(&at.key("stepWeights"), list)?;

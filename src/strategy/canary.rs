@@ -1,4 +1,5 @@
-//! Argo Rollouts' canary strategy, and Flagger's form of it.
+//! Argo Rollouts' canary strategy (Flagger's form of a Canary is
+//! [`super::flagger`]).
 //!
 //! Argo form: `steps` run in order — `setWeight` (the step ends once the
 //! canary has its pods), `pause` (for a duration, or until a person
@@ -14,17 +15,13 @@
 //! An abort with a router sends all traffic to stable at once and scales the
 //! canary down after `abortScaleDownDelaySeconds`; without a router it is a
 //! rolling update back.
-//!
-//! Flagger form: every `interval` a check; on success the weight steps up,
-//! at `maxWeight` the canary is promoted; `threshold` failed checks roll back.
-//! Flagger runs the canary at full size beside the primary during analysis.
 
 use super::argo;
 use super::rolling::{Rolling, resolve_fenceposts};
 use super::{Action, Ask, Check, Cx, Phase, Routing};
 use crate::cluster::Version;
-use crate::detect::{Measurement, RunState, Verdict};
-use crate::scenario::{Canary, CanaryPlan, CanaryScale, CanaryStep, Flagger};
+use crate::detect::RunState;
+use crate::scenario::{Canary, CanaryPlan, CanaryScale, CanaryStep};
 use crate::scenario::{StrategyKey, StrategyKeys};
 
 /// The scenario keys a Canary entry takes beyond those of every entry: a
@@ -49,7 +46,7 @@ const PAUSE_DONE: u32 = 1;
 const STABLE_DOWN: u32 = 2;
 const CANARY_DOWN: u32 = 3;
 
-/// Analysis slots: inline step (or Flagger checks), background.
+/// Analysis slots: inline step, background.
 const STEP: u8 = 0;
 const BACKGROUND: u8 = 1;
 
@@ -87,9 +84,6 @@ pub struct CanaryCtl {
     canary_down: bool,
     /// Aborted, and the traffic is back on stable.
     back: bool,
-    /// Flagger: failed checks so far, and whether checks have begun.
-    failed_checks: u32,
-    flagger_started: bool,
 }
 
 impl CanaryCtl {
@@ -112,8 +106,6 @@ impl CanaryCtl {
             aborted: false,
             canary_down: false,
             back: false,
-            failed_checks: 0,
-            flagger_started: false,
         };
         c.reset();
         c
@@ -135,63 +127,6 @@ impl CanaryCtl {
         self.aborted = false;
         self.canary_down = false;
         self.back = false;
-        self.failed_checks = 0;
-        self.flagger_started = false;
-    }
-
-    fn flagger(&self) -> Option<&Flagger> {
-        match &self.spec.plan {
-            CanaryPlan::Flagger(f) => Some(f),
-            CanaryPlan::Steps(_) => None,
-        }
-    }
-
-    /// The rollout begins (Flagger: the canary is scaled to full size).
-    pub fn start(&mut self, cx: &mut Cx<'_>) {
-        if self.flagger().is_some() {
-            self.weight = 100;
-            cx.note("flagger", || {
-                "canary scaled to full size beside the primary".into()
-            });
-        }
-    }
-
-    /// Flagger starts routing and checking once the canary is ready: mirrored
-    /// traffic first if asked, else the first weight.
-    fn flagger_begin(&mut self, f: &Flagger, cx: &mut Cx<'_>) {
-        if self.flagger_started || cx.of(Version::New).available < self.replicas {
-            return;
-        }
-        self.flagger_started = true;
-        match f.mirror_weight {
-            Some(m) => {
-                self.mirror = m;
-                cx.note("mirror", || format!("{m}% of traffic copied to the canary"));
-            }
-            None => self.flagger_step(f, cx),
-        }
-        let mut a = f.analysis.clone();
-        a.interval = f.interval;
-        a.count = None;
-        a.failure_limit = u32::MAX;
-        a.inconclusive_limit = u32::MAX;
-        cx.out.push(Action::StartAnalysis(STEP, a));
-    }
-
-    /// Flagger moves to its next weight, or promotes after the last one.
-    fn flagger_step(&mut self, f: &Flagger, cx: &mut Cx<'_>) {
-        match f.step_weights.get(self.step) {
-            Some(&w) => {
-                self.step += 1;
-                self.routed = w;
-                cx.note("set_weight", || format!("canary weight {w}%"));
-            }
-            None => {
-                self.promoting = true;
-                cx.note("promote", || "checks passed at max weight".into());
-                self.advance(cx);
-            }
-        }
     }
 
     /// Desired (canary, stable) pods now.
@@ -201,30 +136,12 @@ impl CanaryCtl {
             return self.basic_counts(cx);
         }
         if self.aborted {
-            if self.flagger().is_some() || (self.delays_scale_down_on_abort() && !self.canary_down)
-            {
+            if self.delays_scale_down_on_abort() && !self.canary_down {
                 // The canary keeps its pods until its abort scale-down
                 // deadline; the stable set is (or comes back) up.
-                let canary = if self.canary_down {
-                    0
-                } else {
-                    cx.spec[Version::New.idx()]
-                };
-                let stable = if self.flagger().is_some() {
-                    r
-                } else {
-                    self.routed_counts(cx).1
-                };
-                return (canary, stable);
+                return (cx.spec[Version::New.idx()], self.routed_counts(cx).1);
             }
             return self.routed_counts(cx);
-        }
-        if self.flagger().is_some() {
-            return if self.promoting {
-                (r, if self.stable_down { 0 } else { r })
-            } else {
-                (r, r)
-            };
         }
         if self.promoted {
             // The old stable is an older ReplicaSet now: gone at once under
@@ -419,12 +336,6 @@ impl CanaryCtl {
     }
 
     fn advance(&mut self, cx: &mut Cx<'_>) {
-        if let Some(f) = self.flagger().cloned()
-            && !self.promoting
-        {
-            self.flagger_begin(&f, cx);
-            return; // then driven by its checks
-        }
         loop {
             self.start_background(cx);
             if self.promoting {
@@ -528,7 +439,7 @@ impl CanaryCtl {
             self.mirror = 0;
             cx.out.push(Action::StopAnalysis(STEP));
             cx.out.push(Action::StopAnalysis(BACKGROUND));
-            if self.spec.dynamic_stable_scale && self.flagger().is_none() {
+            if self.spec.dynamic_stable_scale {
                 self.stable_down = true;
             } else {
                 cx.timer(self.spec.scale_down_delay, STABLE_DOWN);
@@ -557,20 +468,10 @@ impl CanaryCtl {
     }
 
     /// A measurement of an analysis run; false if it changed nothing (Argo
-    /// acts only when a run ends, Flagger on every check).
-    pub fn measured(
-        &mut self,
-        slot: u8,
-        m: &Measurement,
-        state: RunState,
-        cx: &mut Cx<'_>,
-    ) -> bool {
+    /// acts only when a run ends).
+    pub fn measured(&mut self, slot: u8, state: RunState, cx: &mut Cx<'_>) -> bool {
         if self.aborted || self.promoting {
             return false;
-        }
-        if let Some(f) = self.flagger().cloned() {
-            self.flagger_check(&f, m.verdict, cx);
-            return true;
         }
         match state {
             RunState::Running => return false,
@@ -599,25 +500,6 @@ impl CanaryCtl {
         } else {
             self.wait = Wait::Person;
             cx.out.push(Action::Ask(Ask::AnalysisFailed));
-        }
-    }
-
-    /// Flagger: a passed check moves the weight one step (after a mirroring
-    /// iteration, to the first weight); `threshold` failed checks roll back;
-    /// a pass at `maxWeight` promotes.
-    fn flagger_check(&mut self, f: &Flagger, v: Verdict, cx: &mut Cx<'_>) {
-        match v {
-            Verdict::Fail => {
-                self.failed_checks += 1;
-                if self.failed_checks >= f.threshold {
-                    self.analysis_failed(cx);
-                }
-            }
-            Verdict::Inconclusive => {}
-            Verdict::Pass => {
-                self.mirror = 0;
-                self.flagger_step(f, cx);
-            }
         }
     }
 
@@ -677,7 +559,7 @@ impl CanaryCtl {
             Phase::Aborted
         } else if self.completed {
             Phase::Completed
-        } else if self.wait != Wait::Nothing || (self.flagger_started && !self.promoting) {
+        } else if self.wait != Wait::Nothing {
             Phase::Paused
         } else {
             Phase::Progressing

@@ -12,12 +12,13 @@
 pub mod argo;
 pub mod blue_green;
 pub mod canary;
+pub mod flagger;
 pub mod recreate;
 pub mod rolling;
 
 use crate::cluster::{Counts, Version};
 use crate::detect::{Measurement, RunState};
-use crate::scenario::{Analysis, Strategy, StrategyKind};
+use crate::scenario::{Analysis, CanaryPlan, Strategy, StrategyKind};
 use crate::sim::{Duration, SimTime};
 
 /// Desired pods per version (the ReplicaSets' `spec.replicas`), indexed by
@@ -140,6 +141,8 @@ pub enum Controller {
     Rolling(rolling::Rolling),
     BlueGreen(blue_green::BlueGreenCtl),
     Canary(canary::CanaryCtl),
+    /// A Canary in Flagger's form (an `analysis` with step weights).
+    Flagger(flagger::FlaggerCtl),
 }
 
 impl Controller {
@@ -158,9 +161,14 @@ impl Controller {
             StrategyKind::BlueGreen(bg) => {
                 Controller::BlueGreen(blue_green::BlueGreenCtl::new(bg.clone()))
             }
-            StrategyKind::Canary(c) => {
-                Controller::Canary(canary::CanaryCtl::new(c.clone(), replicas))
-            }
+            StrategyKind::Canary(c) => match &c.plan {
+                CanaryPlan::Flagger(f) => {
+                    Controller::Flagger(flagger::FlaggerCtl::new(c.clone(), f.clone(), replicas))
+                }
+                CanaryPlan::Steps(_) => {
+                    Controller::Canary(canary::CanaryCtl::new(c.clone(), replicas))
+                }
+            },
         }
     }
 
@@ -171,6 +179,7 @@ impl Controller {
             Controller::Rolling(c) => c.target = Version::New,
             Controller::BlueGreen(c) => c.reset(),
             Controller::Canary(c) => c.reset(),
+            Controller::Flagger(c) => c.reset(),
         }
     }
 
@@ -178,8 +187,8 @@ impl Controller {
     pub fn start(&mut self, cx: &mut Cx<'_>) {
         match self {
             Controller::BlueGreen(c) => c.start(cx),
-            Controller::Canary(c) => c.start(cx),
-            Controller::Recreate(_) | Controller::Rolling(_) => {}
+            Controller::Flagger(c) => c.start(cx),
+            Controller::Recreate(_) | Controller::Rolling(_) | Controller::Canary(_) => {}
         }
     }
 
@@ -192,6 +201,7 @@ impl Controller {
             Controller::Rolling(c) => c.sync(cx.replicas, cx.spec, cx.counts),
             Controller::BlueGreen(c) => c.sync(cx),
             Controller::Canary(c) => c.sync(cx),
+            Controller::Flagger(c) => c.sync(cx),
         }
     }
 
@@ -206,7 +216,7 @@ impl Controller {
         let changed = |f: fn(&Counts) -> u32| (0..2).any(|v| f(&before[v]) != f(&now[v]));
         match self {
             Controller::Rolling(_) => changed(|c| c.available),
-            Controller::BlueGreen(_) | Controller::Canary(_) => {
+            Controller::BlueGreen(_) | Controller::Canary(_) | Controller::Flagger(_) => {
                 changed(|c| c.available) || changed(|c| c.active)
             }
             Controller::Recreate(_) => before != now,
@@ -218,6 +228,7 @@ impl Controller {
         match self {
             Controller::BlueGreen(c) => c.timer(tag, cx),
             Controller::Canary(c) => c.timer(tag, cx),
+            Controller::Flagger(c) => c.timer(tag, cx),
             Controller::Recreate(_) | Controller::Rolling(_) => {}
         }
     }
@@ -234,7 +245,8 @@ impl Controller {
     ) -> bool {
         match self {
             Controller::BlueGreen(c) => c.measured(slot, state, cx),
-            Controller::Canary(c) => c.measured(slot, m, state, cx),
+            Controller::Canary(c) => c.measured(slot, state, cx),
+            Controller::Flagger(c) => c.measured(m, state, cx),
             Controller::Recreate(_) | Controller::Rolling(_) => false,
         }
     }
@@ -245,6 +257,7 @@ impl Controller {
         match self {
             Controller::BlueGreen(c) => c.answered(ask, go_on, cx),
             Controller::Canary(c) => c.answered(ask, go_on, cx),
+            Controller::Flagger(c) => c.answered(ask, go_on, cx),
             Controller::Recreate(_) | Controller::Rolling(_) => {}
         }
     }
@@ -256,6 +269,20 @@ impl Controller {
             Controller::Rolling(c) => c.target = Version::Old,
             Controller::BlueGreen(c) => c.abort(cx),
             Controller::Canary(c) => c.abort(cx),
+            Controller::Flagger(c) => c.abort(cx),
+        }
+    }
+
+    /// The progress deadline passed. True if the controller acts on it
+    /// itself (Flagger rolls back at its next tick); false if it only
+    /// tells the team.
+    pub fn deadline_exceeded(&mut self) -> bool {
+        match self {
+            Controller::Flagger(c) => c.deadline_exceeded(),
+            Controller::Recreate(_)
+            | Controller::Rolling(_)
+            | Controller::BlueGreen(_)
+            | Controller::Canary(_) => false,
         }
     }
 
@@ -266,7 +293,7 @@ impl Controller {
     pub fn undo_needs_history(&self) -> bool {
         match self {
             Controller::Recreate(_) | Controller::Rolling(_) => true,
-            Controller::BlueGreen(_) | Controller::Canary(_) => false,
+            Controller::BlueGreen(_) | Controller::Canary(_) | Controller::Flagger(_) => false,
         }
     }
 
@@ -276,6 +303,7 @@ impl Controller {
             Controller::Recreate(_) | Controller::Rolling(_) => Routing::default(),
             Controller::BlueGreen(c) => c.routing(),
             Controller::Canary(c) => c.routing(),
+            Controller::Flagger(c) => c.routing(),
         }
     }
 
@@ -291,6 +319,7 @@ impl Controller {
             Controller::Rolling(c) => deployment(c.target),
             Controller::BlueGreen(c) => c.phase(),
             Controller::Canary(c) => c.phase(),
+            Controller::Flagger(c) => c.phase(),
         }
     }
 }

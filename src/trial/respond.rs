@@ -347,6 +347,16 @@ impl World<'_> {
             None => return false,
             Some(_) => self.deadline_at = None,
         }
+        if self.controller.deadline_exceeded() {
+            // The controller rolls back by itself (Flagger): nobody is paged.
+            self.note("progress_deadline_exceeded", || {
+                "no progress: the controller rolls back".into()
+            });
+            if self.detected.is_none() && self.undo_at.is_none() {
+                self.detected = Some((now, Signal::ProgressDeadline));
+            }
+            return true;
+        }
         self.note("progress_deadline_exceeded", || {
             "no progress: the team is paged".into()
         });

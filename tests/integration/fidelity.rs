@@ -268,3 +268,129 @@ monteCarlo: { horizon: 1h }
         r.extra_pod_hours
     );
 }
+
+fn crash_on_start() -> ReleaseDraw {
+    ReleaseDraw {
+        defect: Some(Defect {
+            kind: "crashOnStart",
+            fail_share: 0.0,
+            segment_share: 0.0,
+            segment_fail: 0.0,
+            crash_on_start: true,
+            hang_after_ms: None,
+            severity: 1.0,
+            added_ms: 0.0,
+        }),
+    }
+}
+
+const FLAGGER: &str = "release:
+  defectProbability: 1
+  defects: [ { kind: errorRate, weight: 1, errorRate: { fixed: 50% } } ]
+strategies:
+  - name: flagger
+    type: Canary
+    trafficRouting: true
+    analysis: { interval: 1m, stepWeight: 50 }
+  - name: flagger-2
+    type: Canary
+    trafficRouting: true
+    analysis: { interval: 1m, stepWeight: 50, threshold: 2 }
+";
+
+/// Flagger's promotion, on its ticks (one a minute from the start; its
+/// default maxWeight is 100): the canary's 10 pods are Ready at 20 s; the
+/// tick at 60 s sets weight 50 (no analysis on the first), the one at 120 s
+/// passes and sets 100, the one at 180 s passes at the max and copies the
+/// spec to the primary, which rolls 25%/25% (surge 3, unavailable 2): at
+/// 180 s 3 new, old down to 8 (8 available of 10 − 2), new up to 5 (13 in
+/// all); at 200 s each new pod Ready lets an old one go and a new one come:
+/// 10 new, 3 old; at 220 s the last 5 are Ready and the old are gone. The
+/// tick at 240 s finds the primary done and routes all traffic to it; the
+/// tick at 300 s scales the canary to 0. Peak 10 canary + 13 primary = 23.
+/// Extra pods: 10 over 0–180 s, 13 over 180–220, 10 over 220–300:
+/// 1,800 + 520 + 800 = 3,120 pod-s.
+#[test]
+fn flagger_promotes_by_rolling_the_primary_then_routing_then_scaling_down() {
+    let sc = scenario(FLAGGER);
+    let (r, trace) = trial(&sc, "flagger", &good());
+    assert_eq!(r.outcome.name(), "succeeded", "{trace:#?}");
+    assert_eq!(find(&trace, "set_weight", "50%").t_s, 60.0);
+    assert_eq!(find(&trace, "set_weight", "100%").t_s, 120.0);
+    assert_eq!(find(&trace, "promote", "").t_s, 180.0);
+    assert_eq!(find(&trace, "set_weight", "primary").t_s, 240.0);
+    assert_eq!(find(&trace, "promoted", "").t_s, 300.0);
+    assert_eq!(r.deploy_duration_s, Some(300.0));
+    assert_eq!(r.peak_pods, 23.0);
+    assert!(
+        (r.extra_pod_hours - 3120.0 / 3600.0).abs() < 1e-9,
+        "{}",
+        r.extra_pod_hours
+    );
+}
+
+/// Flagger rolls back at the tick after the threshold-th failed check (the
+/// count is tested before that tick's analysis), routes all traffic to the
+/// primary and scales the canary to 0 at once. Threshold 2: weight 50 at
+/// 60 s, failed checks at 120 s and 180 s, rollback at 240 s. The canary's
+/// share fails 50% of 250 rps from 60 s to 240 s: 22,500 failed requests
+/// (plus the 0.1% baseline of 500 rps over those 180 s, 90).
+#[test]
+fn flagger_rolls_back_at_the_tick_after_the_threshold() {
+    let sc = scenario(FLAGGER);
+    let (r, trace) = trial(&sc, "flagger-2", &errors(0.5));
+    let failed = find(&trace, "analysis_failed", "");
+    assert_eq!(failed.t_s, 240.0, "{trace:#?}");
+    let done = find(&trace, "rollback_complete", "");
+    assert_eq!(done.t_s, 240.0);
+    assert_eq!(r.rollback_time_s, Some(0.0));
+    let start = find(&trace, "set_weight", "50%");
+    let defect = failed.failed_requests - start.failed_requests;
+    assert!((defect - 22_500.0).abs() < 150.0, "{defect}");
+    // Flagger's default threshold is 1: the rollback is at 180 s.
+    let (_, trace) = trial(&sc, "flagger", &errors(0.5));
+    assert_eq!(find(&trace, "analysis_failed", "").t_s, 180.0);
+}
+
+/// A canary that never becomes ready: past the progress deadline Flagger
+/// rolls back by itself at its next tick, and nobody is paged. Deadline
+/// 90 s, ticks each minute: rolled back at 120 s, detected at 90 s.
+#[test]
+fn flagger_rolls_back_itself_past_the_progress_deadline() {
+    let sc = scenario(
+        "release: { defectProbability: 1, defects: [ { kind: crashOnStart, weight: 1 } ] }
+strategies:
+  - name: flagger
+    type: Canary
+    trafficRouting: true
+    progressDeadlineSeconds: 90
+    analysis: { interval: 1m, stepWeight: 50 }
+",
+    );
+    let (r, trace) = trial(&sc, "flagger", &crash_on_start());
+    assert_eq!(
+        find(&trace, "rollback", "deadline").t_s,
+        120.0,
+        "{trace:#?}"
+    );
+    assert!(trace.iter().all(|e| e.event != "detected"), "{trace:#?}");
+    assert_eq!(r.time_to_detect_s, Some(90.0));
+    assert_eq!(r.outcome.name(), "stalled");
+}
+
+/// Flagger's shortest check interval is 10 s (`GetAnalysisInterval`).
+#[test]
+fn a_flagger_interval_below_10s_is_10s() {
+    let sc = scenario(
+        "strategies:
+  - { name: f, type: Canary, trafficRouting: true, analysis: { interval: 5s, stepWeight: 50 } }
+",
+    );
+    let deploysim::scenario::StrategyKind::Canary(c) = &sc.strategies[0].kind else {
+        panic!("a canary")
+    };
+    let deploysim::scenario::CanaryPlan::Flagger(f) = &c.plan else {
+        panic!("Flagger's form")
+    };
+    assert_eq!(f.interval.as_millis(), 10_000);
+}

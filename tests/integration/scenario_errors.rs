@@ -480,9 +480,11 @@ fn flagger_canary_spells_out_its_weights() {
     };
     let base = s.observability.analysis.clone();
     assert_eq!(base.on_no_data, OnNoData::Inconclusive);
-    // Flagger counts a check without data as failed.
+    // Flagger counts a check without data as failed, and has no floor of
+    // requests: any data is judged.
     let checks = Analysis {
         on_no_data: OnNoData::Fail,
+        min_requests: 1,
         ..base.clone()
     };
     assert_eq!(
@@ -490,8 +492,9 @@ fn flagger_canary_spells_out_its_weights() {
         Flagger {
             interval: secs(30),
             threshold: 3,
-            max_weight: 50,
-            step_weights: vec![20, 40, 50],
+            // stepWeight 20 below maxWeight 50: 20, 40, then 60, where it promotes.
+            max_weight: 60,
+            step_weights: vec![20, 40, 60],
             mirror_weight: Some(100),
             analysis: Analysis {
                 interval: secs(30),
@@ -506,8 +509,12 @@ fn flagger_canary_spells_out_its_weights() {
     assert_eq!(weights.mirror_weight, Some(30));
     assert_eq!(weights.analysis.on_no_data, OnNoData::Inconclusive);
     let defaults = flagger(2);
-    assert_eq!(defaults.step_weights, [10, 20, 30, 40, 50]);
-    assert_eq!((defaults.threshold, defaults.mirror_weight), (5, None));
+    // Flagger's defaults: maxWeight 100, threshold 1.
+    assert_eq!(
+        defaults.step_weights,
+        [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+    );
+    assert_eq!((defaults.threshold, defaults.mirror_weight), (1, None));
     assert_eq!(defaults.analysis, checks);
     assert!(canary(&s, 2).background_analysis.is_none());
 }
@@ -605,7 +612,7 @@ fn schema_change_defaults_follow_its_kind() {
 #[test]
 fn analyses_inherit_count_and_on_no_data_when_set() {
     let text = minimal_with(
-        "observability: { analysis: { count: 7, onNoData: pass } }
+        "observability: { analysis: { count: 7, onNoData: pass, minRequests: 50 } }
 strategies:
   - { name: bg, type: BlueGreen, postPromotionAnalysis: true }
   - { name: argo, type: Canary, steps: [{ analysis: {} }], analysis: {} }
@@ -633,8 +640,10 @@ strategies:
     };
     // An explicit team-wide onNoData wins over Flagger's own default (fail).
     assert_eq!(f.analysis.on_no_data, OnNoData::Pass);
-    // The last step is capped at maxWeight.
-    assert_eq!(f.step_weights, [30, 60, 80]);
+    // So does an explicit minRequests (Flagger itself has no such floor).
+    assert_eq!(f.analysis.min_requests, 50);
+    // Flagger steps past maxWeight: 60 < 80, so 90 is next (and the last).
+    assert_eq!(f.step_weights, [30, 60, 90]);
 }
 
 #[test]
