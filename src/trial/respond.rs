@@ -8,7 +8,7 @@ use crate::cluster::{self, PodId};
 use crate::detect::{AnalysisRun, Measurement, RunState, Verdict, Window, analysis};
 use crate::scenario::{SchemaApply, SchemaKind};
 use crate::sim::{Context, Duration, SimTime};
-use crate::strategy::{Action, Ask, Phase};
+use crate::strategy::{Action, Ask, Check, Phase};
 
 impl World<'_> {
     /// The trial's side delays (drawn on first use).
@@ -61,7 +61,7 @@ impl World<'_> {
     fn page(&mut self, ask: Ask, ctx: &mut Context<'_, Ev>) {
         let delay = self.human_delay();
         self.people_pending += 1;
-        ctx.schedule_in(delay, Ev::Answer(ask));
+        ctx.schedule_in(delay, Ev::Answer(ask, ctx.now()));
     }
 
     fn human_delay(&mut self) -> Duration {
@@ -72,8 +72,9 @@ impl World<'_> {
 
     /// A person answers a controller: a gate is promoted; an inconclusive
     /// analysis resumes if the canary looks healthy to them (errors and p99
-    /// within the thresholds), else is aborted; a failed one is aborted.
-    pub(super) fn on_answer(&mut self, now: SimTime, ask: Ask) {
+    /// within the thresholds), else is aborted — the analysis that asked
+    /// them (at `asked`) detected the release; a failed one is aborted.
+    pub(super) fn on_answer(&mut self, now: SimTime, ask: Ask, asked: SimTime) {
         let a = &self.sc.observability.analysis;
         let p99 = self.sc.service.latency.quantile(0.99)
             + self.release.defect.as_ref().map_or(0.0, |d| d.added_ms);
@@ -84,6 +85,9 @@ impl World<'_> {
             Ask::Inconclusive => healthy,
             Ask::AnalysisFailed => false,
         };
+        if ask == Ask::Inconclusive && !go_on && self.detected.is_none() {
+            self.detected = Some((asked, Signal::Check(Check::Analysis)));
+        }
         self.with_controller(now, |c, cx| c.answered(ask, go_on, cx));
     }
 
@@ -425,6 +429,14 @@ impl World<'_> {
     /// stood down, and the alert stays silenced for this trial (it would keep
     /// firing on the same burnt window); anything else is rolled back.
     pub(super) fn decide(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
+        if self.undo_at.is_some() {
+            // A controller rolled back while they were on their way: the
+            // page stands as the detection, and there is nothing to undo.
+            self.note("already_rolled_back", || {
+                "the rollout was already rolled back".into()
+            });
+            return;
+        }
         let alert = matches!(self.detected, Some((_, Signal::Alert)));
         if alert && self.ratio_now(now) <= self.alert.threshold() {
             // The alert keeps firing on the burst it paged for; once it
@@ -625,7 +637,7 @@ impl World<'_> {
             // Noted when they happen.
             Ev::MigrationDone | Ev::ContractDone | Ev::RevertDone | Ev::RollbackStart => return,
             Ev::Decide => ("human_decides", "the on-call engineer has looked".into()),
-            Ev::Answer(ask) => ("human_answers", format!("{ask:?}")),
+            Ev::Answer(ask, _) => ("human_answers", format!("{ask:?}")),
             Ev::Horizon => ("horizon", "end of the observation window".into()),
         };
         self.push_trace(now, name, detail);

@@ -32,8 +32,8 @@ pub enum Ev {
     RollbackStart,
     /// The on-call engineer has looked at a page and decides.
     Decide,
-    /// A person answers a controller's question.
-    Answer(Ask),
+    /// A person answers a controller's question (asked at the time given).
+    Answer(Ask, SimTime),
     /// A controller's timer.
     Timer(u32),
     /// A measurement of the analysis run in a slot (with its generation).
@@ -489,9 +489,9 @@ impl World<'_> {
                 self.decide(now, ctx);
                 true
             }
-            Ev::Answer(ask) => {
+            Ev::Answer(ask, asked) => {
                 self.people_pending -= 1;
-                self.on_answer(now, ask);
+                self.on_answer(now, ask, asked);
                 true
             }
             Ev::Timer(tag) => {

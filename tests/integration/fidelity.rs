@@ -394,3 +394,76 @@ fn a_flagger_interval_below_10s_is_10s() {
     };
     assert_eq!(f.interval.as_millis(), 10_000);
 }
+
+/// Detection is whoever acts first, and an automatic rollback does not
+/// erase it. Blue-green with post-promotion analysis: green takes traffic at
+/// 22 s and fails half of 500 rps. The burn-rate alert (evaluated each
+/// minute) fires when the 1 h window's error ratio passes 14.4 × 0.1% =
+/// 1.44%, i.e. 25,920 of the window's 1.8 M requests: 250·(t − 22) plus
+/// the 0.1% baseline (≈ 0.5·(3600 − t)) passes it at t ≈ 119 s, so the
+/// page is at 120 s. The analysis' one measurement fails at 22 + 300 =
+/// 322 s and switches back. The on-call (11 minutes) arrives at 780 s to
+/// find it rolled back: the page stands, detected 98 s after the defect
+/// met users (it was dropped: the person "stood down" on the healthy ratio).
+#[test]
+fn an_automatic_rollback_before_the_on_call_keeps_the_detection() {
+    let sc = scenario(
+        "release:
+  defectProbability: 1
+  defects: [ { kind: errorRate, weight: 1, errorRate: { fixed: 50% } } ]
+observability:
+  analysis: { interval: 5m, errorRateThreshold: 5%, count: 1 }
+  humanResponse: { ack: { fixed: 10m }, decide: { fixed: 1m } }
+strategies:
+  - { name: blue-green, type: BlueGreen, postPromotionAnalysis: true }
+",
+    );
+    let (r, trace) = trial(&sc, "blue-green", &errors(0.5));
+    assert_eq!(
+        find(&trace, "detected", "burn-rate").t_s,
+        120.0,
+        "{trace:#?}"
+    );
+    assert_eq!(find(&trace, "analysis_failed", "").t_s, 322.0);
+    assert_eq!(find(&trace, "already_rolled_back", "").t_s, 780.0);
+    assert!(trace.iter().all(|e| e.event != "stand_down"));
+    assert_eq!(r.time_to_detect_s, Some(98.0));
+    // The switch put all traffic on green before anyone noticed.
+    assert_eq!(r.outcome.name(), "incident");
+    assert!(r.time_to_recover_s >= r.time_to_detect_s);
+}
+
+/// An inconclusive analysis asks a person, who finds the canary failing and
+/// aborts: the analysis detected the release when it asked, and the
+/// outcome is a rollback, not a stall (no deadline fired). Canary Ready at
+/// 20 s, weight 20; the analysis (100,000 requests needed: no measurement
+/// can have enough) is inconclusive at its first measurement, 80 s; the
+/// person answers at 80 + 120 = 200 s. No alert or user report comes first.
+#[test]
+fn an_inconclusive_analysis_a_person_aborts_is_a_detected_rollback() {
+    let sc = scenario(
+        "release:
+  defectProbability: 1
+  defects: [ { kind: errorRate, weight: 1, errorRate: { fixed: 50% } } ]
+observability:
+  alerting: { burnRateThreshold: 1000000 }
+  userReports: { delay: { fixed: 100h } }
+  analysis: { interval: 1m, count: 1, minRequests: 100000, onNoData: inconclusive }
+  humanResponse: { ack: { fixed: 60s }, decide: { fixed: 60s } }
+strategies:
+  - name: canary
+    type: Canary
+    trafficRouting: true
+    steps: [ { setWeight: 20 }, { analysis: {} } ]
+",
+    );
+    let (r, trace) = trial(&sc, "canary", &errors(0.5));
+    assert_eq!(
+        find(&trace, "measurement", "Inconclusive").t_s,
+        80.0,
+        "{trace:#?}"
+    );
+    assert_eq!(find(&trace, "human_answers", "Inconclusive").t_s, 200.0);
+    assert_eq!(r.time_to_detect_s, Some(60.0));
+    assert_eq!(r.outcome.name(), "rolled_back");
+}
