@@ -87,6 +87,18 @@ impl BurnAlert {
         if r <= 0.0 { 0.0 } else { e / r }
     }
 
+    /// The error ratio over the short window ending at `t`, or over the
+    /// time since `since` if that is shorter (everything up to `t`
+    /// recorded): the last minutes a person paged by the rule looks at.
+    pub fn recent_ratio(&self, t: SimTime, since: SimTime) -> f64 {
+        let now = self.cumulative(t.0 as i64);
+        let window = self.short.min(t.since(since));
+        if window == Duration::ZERO {
+            return f64::NAN;
+        }
+        self.ratio(t.0 as i64, window, now)
+    }
+
     /// Whether the rule fires at `t` (everything up to `t` must be recorded).
     pub fn firing(&self, t: SimTime) -> bool {
         let now = self.cumulative(t.0 as i64);

@@ -424,10 +424,14 @@ impl World<'_> {
         });
     }
 
-    /// The human has looked. A page whose cause is gone (the error ratio is
-    /// back under the alert's threshold, e.g. a Recreate's downtime ended) is
-    /// stood down, and the alert stays silenced for this trial (it would keep
-    /// firing on the same burnt window); anything else is rolled back.
+    /// The human has looked. A first page whose cause is gone is stood
+    /// down: the error ratio is under the alert's threshold — while the
+    /// rollout is under way, now (its own transient, e.g. a Recreate's
+    /// downtime, may be what paged); once it is complete, over the last
+    /// minutes since it completed (the alert's short window at most), so
+    /// failures that come and go are seen. The alert must resolve before it
+    /// pages again, and a release that pages a second time, like anything
+    /// else, is rolled back.
     pub(super) fn decide(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
         if self.undo_at.is_some() {
             // A controller rolled back while they were on their way: the
@@ -438,11 +442,17 @@ impl World<'_> {
             return;
         }
         let alert = matches!(self.detected, Some((_, Signal::Alert)));
-        if alert && self.ratio_now(now) <= self.alert.threshold() {
+        self.account(now);
+        let recent = match self.complete_at.map(|c| self.alert.recent_ratio(now, c)) {
+            Some(r) if !r.is_nan() => r,
+            _ => self.ratio_now(now),
+        };
+        if alert && !self.stood_down && recent <= self.alert.threshold() {
             // The alert keeps firing on the burst it paged for; once it
             // resolves it can page again.
             self.detected = None;
             self.alert_resolving = true;
+            self.stood_down = true;
             self.note("stand_down", || {
                 "errors are back to normal: no rollback".into()
             });

@@ -686,6 +686,39 @@ fn a_stood_down_alert_pages_again_when_errors_return() {
 }
 
 #[test]
+fn a_release_that_pages_twice_is_rolled_back() {
+    // Recreate's downtime pages at 60 s; the person (400 s + 60 s) stands
+    // it down at 520 s: the rollout had completed and nothing failed since.
+    // The release's pods hang 1,200 s after starting; the liveness probe
+    // restarts them and they are back about 35 s later. The outage pages
+    // again; the person arrives 460 s later, when the last 5 minutes are
+    // quiet — a first page would be stood down, a second is rolled back.
+    let mut sc = base();
+    sc.service.termination_grace_period = Duration::from_secs(30);
+    sc.service.liveness_probe = sc.service.readiness_probe.clone();
+    sc.observability.human_response.ack = Dist::Fixed(400_000.0);
+    bad(
+        &mut sc,
+        DefectKind::DelayedCrash {
+            after: Dist::Fixed(1_200_000.0),
+        },
+    );
+    let events = trace(&sc, 0);
+    let at = |name: &str| -> Vec<f64> {
+        events
+            .iter()
+            .filter(|e| e.event == name)
+            .map(|e| e.t_s)
+            .collect()
+    };
+    // Pages at 60 s and 1,260 s (the outage from 1,230 s); undone at 1,720 s
+    // with every pod Ready and nothing failed since about 1,265 s.
+    assert_eq!(at("alert_fired"), vec![60.0, 1260.0]);
+    assert_eq!(at("stand_down"), vec![520.0]);
+    assert_eq!(at("rollout_undo"), vec![1720.0]);
+}
+
+#[test]
 fn mirrored_traffic_shows_the_defect_to_analysis_but_not_to_users() {
     // The canary only receives a copy of 50% of traffic: its first
     // measurement sees 100% errors and aborts; no user request failed.

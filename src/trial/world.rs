@@ -120,6 +120,8 @@ pub struct World<'s> {
     pub(super) alert_enabled: bool,
     /// A page was stood down: the alert must resolve before it pages again.
     pub(super) alert_resolving: bool,
+    /// A page was stood down: the next one is rolled back.
+    pub(super) stood_down: bool,
     /// When the next rule evaluation is scheduled, if any.
     pub(super) alert_next: Option<SimTime>,
     /// The routing changed since the last evaluation.
@@ -205,6 +207,7 @@ impl<'s> World<'s> {
             alert_enabled: false,
             alert_next: None,
             alert_resolving: false,
+            stood_down: false,
             alert_changed: false,
             slots: [None, None],
             slot_gen: 0,
@@ -292,6 +295,7 @@ impl<'s> World<'s> {
         self.alert_gen = 0;
         self.alert_next = None;
         self.alert_resolving = false;
+        self.stood_down = false;
         self.alert_changed = false;
         // An alert already firing on the healthy service pages no one new.
         self.alert_enabled = self.sc.observability.metrics && !self.alert.firing(SimTime::ZERO);

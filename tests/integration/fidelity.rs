@@ -12,6 +12,11 @@ use deploysim::trial::{Defect, ReleaseDraw, TraceEvent, TrialResult, TrialStream
 
 /// The service; `rest` adds `release`, `observability` and `strategies`.
 fn scenario(rest: &str) -> Scenario {
+    scenario_with("", rest)
+}
+
+/// The service with more `service` keys (`extra`, indented lines), then `rest`.
+fn scenario_with(extra: &str, rest: &str) -> Scenario {
     let yaml = format!(
         "name: fidelity
 service:
@@ -20,7 +25,7 @@ service:
   startup: {{ imagePull: {{ fixed: 0s }}, boot: {{ fixed: 20s }} }}
   shutdown: {{ fixed: 0s }}
   readinessProbe: {{ periodSeconds: 5 }}
-cluster:
+{extra}cluster:
   nodes: 4
   nodeAllocatable: {{ cpu: 4, memory: 16Gi }}
 traffic: {{ rps: 500 }}
@@ -466,4 +471,52 @@ strategies:
     assert_eq!(find(&trace, "human_answers", "Inconclusive").t_s, 200.0);
     assert_eq!(r.time_to_detect_s, Some(60.0));
     assert_eq!(r.outcome.name(), "rolled_back");
+}
+
+fn delayed_crash() -> ReleaseDraw {
+    ReleaseDraw {
+        defect: Some(Defect {
+            kind: "delayedCrash",
+            fail_share: 0.0,
+            segment_share: 0.0,
+            segment_fail: 0.0,
+            crash_on_start: false,
+            hang_after_ms: Some(300_000),
+            severity: 1.0,
+            added_ms: 0.0,
+        }),
+    }
+}
+
+/// A paged person judges the last minutes, not one instant. Recreate: the
+/// release's pods are Ready at 20 s and hang 300 s after starting; they
+/// leave the endpoints at 315 s (3 readiness failures, 5 s apart), the
+/// liveness probe (3 failures, 10 s apart) restarts them at 330 s and they
+/// are Ready again at 360 s: all of 500 rps fail for 60 s. The 1 h window
+/// then holds 30,000 + 10,000 (Recreate's own 20 s at the start) errors of
+/// 1.8 M requests, 2.2% > 1.44%: the alert pages at 360 s. The person
+/// arrives at 480 s with every pod Ready and the error ratio at its
+/// baseline; the last 5 minutes hold the outage (30,000 of 150,000
+/// requests, 20%), so they roll back instead of standing down.
+#[test]
+fn a_page_is_judged_on_the_last_minutes() {
+    let sc = scenario_with(
+        "  livenessProbe: { periodSeconds: 10, failureThreshold: 3 }\n",
+        "release:
+  defectProbability: 1
+  defects: [ { kind: delayedCrash, weight: 1, after: { fixed: 300s } } ]
+observability:
+  humanResponse: { ack: { fixed: 60s }, decide: { fixed: 60s } }
+strategies:
+  - { name: recreate, type: Recreate }
+",
+    );
+    let (r, trace) = trial(&sc, "recreate", &delayed_crash());
+    assert_eq!(find(&trace, "alert_fired", "").t_s, 360.0, "{trace:#?}");
+    let undo = find(&trace, "rollout_undo", "");
+    assert_eq!((undo.t_s, undo.new_ready), (480.0, 10));
+    assert!(trace.iter().all(|e| e.event != "stand_down"));
+    assert_eq!(r.rollback_time_s, Some(20.0));
+    // Recreate served the release to all traffic before anyone noticed.
+    assert_eq!(r.outcome.name(), "incident");
 }
