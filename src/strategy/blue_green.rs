@@ -324,6 +324,12 @@ impl BlueGreenCtl {
         }
     }
 
+    /// Promoted: green serves everything and its post-promotion analysis
+    /// (if any) has succeeded.
+    pub fn healthy(&self) -> bool {
+        self.stage == Stage::Promoted
+    }
+
     /// The rollout's phase.
     pub fn phase(&self) -> Phase {
         match self.stage {

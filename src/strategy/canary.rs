@@ -553,6 +553,12 @@ impl CanaryCtl {
         }
     }
 
+    /// All steps done and the canary the stable set, serving everything
+    /// (without a router: every pod updated).
+    pub fn healthy(&self) -> bool {
+        !self.aborted && (self.promoted || self.completed)
+    }
+
     /// The rollout's phase.
     pub fn phase(&self) -> Phase {
         if self.aborted {

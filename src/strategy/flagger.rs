@@ -333,6 +333,12 @@ impl FlaggerCtl {
         }
     }
 
+    /// The primary runs the release and serves everything (the canary's
+    /// scale-down at the next tick comes after).
+    pub fn healthy(&self) -> bool {
+        matches!(self.stage, Stage::Finalising | Stage::Succeeded)
+    }
+
     /// The rollout's phase: the progress deadline runs while a Deployment
     /// rolls (the canary scaling up, the primary at promotion).
     pub fn phase(&self) -> Phase {

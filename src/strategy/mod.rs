@@ -307,6 +307,23 @@ impl Controller {
         }
     }
 
+    /// The rollout is Healthy, as Argo Rollouts' status says it: all
+    /// traffic on the release, fully available, every step and analysis of
+    /// the promotion done. The old version's scale-down delay comes after.
+    pub fn healthy(&self, replicas: u32, spec: &Specs, counts: &[Counts; 2]) -> bool {
+        match self {
+            Controller::Recreate(c) => {
+                c.target == Version::New && complete(replicas, Version::New, spec, counts)
+            }
+            Controller::Rolling(c) => {
+                c.target == Version::New && complete(replicas, Version::New, spec, counts)
+            }
+            Controller::BlueGreen(c) => c.healthy(),
+            Controller::Canary(c) => c.healthy(),
+            Controller::Flagger(c) => c.healthy(),
+        }
+    }
+
     /// Where the rollout stands, given the pods.
     pub fn phase(&self, replicas: u32, spec: &Specs, counts: &[Counts; 2]) -> Phase {
         let deployment = |target: Version| match target {

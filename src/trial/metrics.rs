@@ -19,11 +19,13 @@ use serde::ser::{SerializeMap, Serializer};
 pub enum Outcome {
     /// The release went out and stayed (a good release, rolled out).
     Succeeded,
-    /// A bad release was caught and undone before it served all traffic.
+    /// A bad release was caught and undone (it may have reached all
+    /// traffic after it was caught; before, it is an incident).
     RolledBack,
     /// A good release was rolled back by a noisy signal.
     FalseRollback,
-    /// The rollout stopped progressing; the progress deadline paged the team.
+    /// The rollout stopped progressing: the progress deadline paged the
+    /// team, or the controller rolled back by itself (Flagger).
     Stalled,
     /// The bad version served all traffic before anyone noticed.
     Incident,

@@ -370,6 +370,17 @@ impl World<'_> {
 
     fn check_milestones(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
         let [o, n] = *self.cluster.all_counts();
+        if self.healthy_at.is_none()
+            && self.undo_at.is_none()
+            && self
+                .controller
+                .healthy(self.replicas, &self.spec, self.cluster.all_counts())
+        {
+            self.healthy_at = Some(now);
+            self.note("healthy", || {
+                "all traffic on the release, fully available".into()
+            });
+        }
         if self.phase == Phase::Completed && self.complete_at.is_none() {
             self.complete_at = Some(now);
             self.after_complete(ctx);
@@ -427,8 +438,8 @@ impl World<'_> {
     /// The human has looked. A first page whose cause is gone is stood
     /// down: the error ratio is under the alert's threshold — while the
     /// rollout is under way, now (its own transient, e.g. a Recreate's
-    /// downtime, may be what paged); once it is complete, over the last
-    /// minutes since it completed (the alert's short window at most), so
+    /// downtime, may be what paged); once it is Healthy, over the last
+    /// minutes since then (the alert's short window at most), so
     /// failures that come and go are seen. The alert must resolve before it
     /// pages again, and a release that pages a second time, like anything
     /// else, is rolled back.
@@ -443,7 +454,8 @@ impl World<'_> {
         }
         let alert = matches!(self.detected, Some((_, Signal::Alert)));
         self.account(now);
-        let recent = match self.complete_at.map(|c| self.alert.recent_ratio(now, c)) {
+        let done = self.healthy_at.or(self.complete_at);
+        let recent = match done.map(|c| self.alert.recent_ratio(now, c)) {
             Some(r) if !r.is_nan() => r,
             _ => self.ratio_now(now),
         };
@@ -699,7 +711,7 @@ impl World<'_> {
         let deploy_end = if self.undo_at.is_some() {
             self.settled_at
         } else {
-            self.complete_at
+            self.healthy_at.or(self.complete_at)
         };
         let extra_pod_hours = self.cluster.extra_pod_ms() / 3_600_000.0;
         let (nodes_added, added_node_ms) = self.cluster.nodes_added();

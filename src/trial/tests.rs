@@ -443,8 +443,10 @@ fn with_strategy(kind: StrategyKind) -> Scenario {
 
 #[test]
 fn blue_green_pays_a_second_stack_until_blue_is_scaled_down() {
-    // Green ready at 30 s, switch at once, blue gone 30 s later: 10 extra
-    // pods for 60 s = replicas × (time to Ready + scaleDownDelay) / 3600.
+    // Green ready at 30 s, switch at once (this service's switch delay is
+    // 0), blue gone 30 s later: 10 extra pods for 60 s = replicas × (time to
+    // Ready + scaleDownDelay) / 3600. The rollout is Healthy at the switch,
+    // 30 s: the scale-down delay is not part of the deploy.
     let sc = with_strategy(StrategyKind::BlueGreen(blue_green()));
     let r = run(&sc, 0);
     assert!(
@@ -454,7 +456,7 @@ fn blue_green_pays_a_second_stack_until_blue_is_scaled_down() {
     );
     assert_eq!(r.peak_pods, 20.0);
     assert_eq!(r.failed_requests, 0.0);
-    assert_eq!(r.deploy_duration_s, Some(60.0));
+    assert_eq!(r.deploy_duration_s, Some(30.0));
     assert_eq!(r.outcome, Outcome::Succeeded);
 }
 
@@ -911,7 +913,8 @@ fn the_autoscaler_adds_room_for_green_after_its_provisioning_time() {
         "a second stack of 10 pods at 500m"
     );
     assert_eq!(r.extra_memory_requested_gib, 10.0);
-    assert_eq!(r.deploy_duration_s, Some(180.0));
+    // Healthy at the switch, 150 s.
+    assert_eq!(r.deploy_duration_s, Some(150.0));
     // The node is paid from 120 s to 10 minutes after the rollout: 660 s.
     let node_hour = 7.5 * 0.0316 + 32.0 * 0.00424;
     let pods = r.extra_pod_hours * (0.5 * 0.0316 + 1.0 * 0.00424);

@@ -136,6 +136,8 @@ pub struct World<'s> {
     pub(super) undo_at: Option<SimTime>,
     pub(super) recovered_at: Option<SimTime>,
     pub(super) complete_at: Option<SimTime>,
+    /// The rollout became Healthy (before any undo).
+    pub(super) healthy_at: Option<SimTime>,
     pub(super) settled_at: Option<SimTime>,
     pub(super) full_bad_before_detect: bool,
     /// People still to answer (pages, gates).
@@ -217,6 +219,7 @@ impl<'s> World<'s> {
             undo_at: None,
             recovered_at: None,
             complete_at: None,
+            healthy_at: None,
             settled_at: None,
             full_bad_before_detect: false,
             people_pending: 0,
@@ -307,6 +310,7 @@ impl<'s> World<'s> {
         self.undo_at = None;
         self.recovered_at = None;
         self.complete_at = None;
+        self.healthy_at = None;
         self.settled_at = None;
         self.full_bad_before_detect = false;
         self.people_pending = 0;

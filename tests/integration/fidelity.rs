@@ -102,6 +102,8 @@ fn a_final_set_weight_100_completes() {
     assert_eq!(r.outcome.name(), "succeeded", "{trace:#?}");
     assert_eq!(find(&trace, "set_weight", "100%").t_s, 100.0);
     assert_eq!(find(&trace, "rollout_complete", "").t_s, 130.0);
+    // The deploy ends when the rollout is Healthy, at the promotion.
+    assert_eq!(r.deploy_duration_s, Some(100.0));
     assert_eq!(r.peak_pods, 20.0);
     assert!(
         (r.extra_pod_hours - 900.0 / 3600.0).abs() < 1e-9,
@@ -311,8 +313,9 @@ strategies:
 /// 180 s 3 new, old down to 8 (8 available of 10 − 2), new up to 5 (13 in
 /// all); at 200 s each new pod Ready lets an old one go and a new one come:
 /// 10 new, 3 old; at 220 s the last 5 are Ready and the old are gone. The
-/// tick at 240 s finds the primary done and routes all traffic to it; the
-/// tick at 300 s scales the canary to 0. Peak 10 canary + 13 primary = 23.
+/// tick at 240 s finds the primary done and routes all traffic to it (the
+/// rollout is Healthy: the deploy took 240 s); the tick at 300 s scales the
+/// canary to 0. Peak 10 canary + 13 primary = 23.
 /// Extra pods: 10 over 0–180 s, 13 over 180–220, 10 over 220–300:
 /// 1,800 + 520 + 800 = 3,120 pod-s.
 #[test]
@@ -325,7 +328,7 @@ fn flagger_promotes_by_rolling_the_primary_then_routing_then_scaling_down() {
     assert_eq!(find(&trace, "promote", "").t_s, 180.0);
     assert_eq!(find(&trace, "set_weight", "primary").t_s, 240.0);
     assert_eq!(find(&trace, "promoted", "").t_s, 300.0);
-    assert_eq!(r.deploy_duration_s, Some(300.0));
+    assert_eq!(r.deploy_duration_s, Some(240.0));
     assert_eq!(r.peak_pods, 23.0);
     assert!(
         (r.extra_pod_hours - 3120.0 / 3600.0).abs() < 1e-9,
@@ -519,4 +522,24 @@ strategies:
     assert_eq!(r.rollback_time_s, Some(20.0));
     // Recreate served the release to all traffic before anyone noticed.
     assert_eq!(r.outcome.name(), "incident");
+}
+
+/// The deploy lasts until the rollout is Healthy (all traffic on the
+/// release, fully available), as Argo reports it; the old version's
+/// scale-down delay after that is cost, not deploy time. Blue-green with
+/// scaleDownDelaySeconds 1800: green Ready at 20 s, the switch done at
+/// 22 s; blue goes at 1,822 s. Extra pod-hours: 10 pods × 1,822 s.
+#[test]
+fn the_deploy_ends_when_the_rollout_is_healthy() {
+    let sc = scenario(
+        "release: { defectProbability: 0 }
+strategies:
+  - { name: blue-green, type: BlueGreen, scaleDownDelaySeconds: 1800 }
+",
+    );
+    let (r, trace) = trial(&sc, "blue-green", &good());
+    assert_eq!(find(&trace, "healthy", "").t_s, 22.0, "{trace:#?}");
+    assert_eq!(find(&trace, "rollout_complete", "").t_s, 1822.0);
+    assert_eq!(r.deploy_duration_s, Some(22.0));
+    assert!((r.extra_pod_hours - 10.0 * 1822.0 / 3600.0).abs() < 1e-9);
 }
