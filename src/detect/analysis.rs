@@ -33,6 +33,9 @@ pub enum Verdict {
     Pass,
     Fail,
     Inconclusive,
+    /// The query returned nothing: no request reached the canary in the
+    /// window (Argo counts it as a measurement error, not a result).
+    Error,
 }
 
 /// The true traffic of one interval, before measurement noise.
@@ -152,6 +155,9 @@ pub fn judge(
     stable_n: u64,
     stable_errors: u64,
 ) -> Verdict {
+    if n == 0 {
+        return Verdict::Error;
+    }
     if n < a.min_requests.max(1) {
         return match a.on_no_data {
             OnNoData::Fail => Verdict::Fail,
@@ -225,16 +231,20 @@ pub enum RunState {
     Inconclusive,
 }
 
-/// An Argo AnalysisRun: measurements every interval until `count` are taken
-/// (or forever, for background analysis); failed when failed measurements
-/// exceed `failureLimit`, inconclusive when inconclusive ones exceed
-/// `inconclusiveLimit`.
+/// An Argo AnalysisRun: the first measurement when it starts, then one
+/// every interval until `count` are taken (or forever, for background
+/// analysis); failed when failed measurements exceed `failureLimit`,
+/// inconclusive when inconclusive ones exceed `inconclusiveLimit`. A
+/// measurement error is not counted among the `count`; more than
+/// `consecutiveErrorLimit` in a row put the run in Error, which aborts the
+/// rollout as a failure does.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AnalysisRun {
     pub analysis: Analysis,
     pub taken: u32,
     pub failed: u32,
     pub inconclusive: u32,
+    pub consecutive_errors: u32,
 }
 
 impl AnalysisRun {
@@ -245,16 +255,22 @@ impl AnalysisRun {
             taken: 0,
             failed: 0,
             inconclusive: 0,
+            consecutive_errors: 0,
         }
     }
 
     /// Adds a verdict; returns the run's state after it.
     pub fn record(&mut self, v: Verdict) -> RunState {
+        if v == Verdict::Error {
+            self.consecutive_errors += 1;
+            return self.state();
+        }
+        self.consecutive_errors = 0;
         self.taken += 1;
         match v {
             Verdict::Fail => self.failed += 1,
             Verdict::Inconclusive => self.inconclusive += 1,
-            Verdict::Pass => {}
+            Verdict::Pass | Verdict::Error => {}
         }
         self.state()
     }
@@ -262,7 +278,7 @@ impl AnalysisRun {
     /// The run's state.
     pub fn state(&self) -> RunState {
         let a = &self.analysis;
-        if self.failed > a.failure_limit {
+        if self.failed > a.failure_limit || self.consecutive_errors > a.consecutive_error_limit {
             RunState::Failed
         } else if self.inconclusive > a.inconclusive_limit {
             RunState::Inconclusive
@@ -334,6 +350,7 @@ mod tests {
         ] {
             a.on_no_data = mode;
             assert_eq!(judge(&a, 99, 0, 0.0, 0, 0), want);
+            assert_eq!(judge(&a, 1, 0, 0.0, 0, 0), want);
         }
     }
 
@@ -399,6 +416,29 @@ mod tests {
         }
         // Never an impossible figure: the largest of 10 requests stays finite.
         assert!((0..draws).all(|_| sample_p99(&lat, p99, 10, &mut rng).is_finite()));
+    }
+
+    #[test]
+    fn an_empty_window_is_an_error_not_counted_and_five_in_a_row_fail() {
+        let a = analysis();
+        assert_eq!(judge(&a, 0, 0, 0.0, 0, 0), Verdict::Error);
+        let mut run = AnalysisRun::new(a);
+        // Errors do not count toward the 5 measurements...
+        assert_eq!(run.record(Verdict::Error), RunState::Running);
+        for _ in 0..4 {
+            assert_eq!(run.record(Verdict::Pass), RunState::Running);
+        }
+        assert_eq!(run.record(Verdict::Pass), RunState::Successful);
+        // ...and a result resets the streak; the fifth error in a row fails.
+        let mut run = AnalysisRun::new(analysis());
+        for _ in 0..4 {
+            assert_eq!(run.record(Verdict::Error), RunState::Running);
+        }
+        assert_eq!(run.record(Verdict::Pass), RunState::Running);
+        for _ in 0..4 {
+            assert_eq!(run.record(Verdict::Error), RunState::Running);
+        }
+        assert_eq!(run.record(Verdict::Error), RunState::Failed);
     }
 
     #[test]

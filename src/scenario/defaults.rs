@@ -64,6 +64,9 @@ pub const SMOKE_TEST_DURATION: Duration = Duration::from_secs(120);
 pub const SMOKE_TEST_CATCH_RATE: f64 = 0.5;
 /// Measurements of a step or post-promotion analysis that sets no `count`
 /// anywhere: such an analysis must end for the rollout to go on.
+/// Argo's `consecutiveErrorLimit`: measurements in a row without data
+/// before the run is in Error.
+pub const CONSECUTIVE_ERROR_LIMIT: u32 = 4;
 pub const ANALYSIS_COUNT: u32 = 5;
 /// Argo `setMirrorRoute.percentage` when left out.
 pub const MIRROR_PERCENTAGE: u32 = 100;
@@ -207,6 +210,7 @@ pub fn analysis() -> Analysis {
         latency_p99_threshold: Duration::from_millis(500),
         failure_limit: 0,
         inconclusive_limit: 0,
+        consecutive_error_limit: CONSECUTIVE_ERROR_LIMIT,
         min_requests: 100,
         compare_to_baseline: false,
         on_no_data: OnNoData::Inconclusive,

@@ -477,6 +477,9 @@ pub struct Analysis {
     pub failure_limit: u32,
     /// …and is inconclusive (pauses for a human) when inconclusive ones exceed this.
     pub inconclusive_limit: u32,
+    /// …and fails when more measurements than this in a row find no data
+    /// at all (Argo's `consecutiveErrorLimit`, default 4).
+    pub consecutive_error_limit: u32,
     /// Fewer canary requests in an interval than this is "no data".
     pub min_requests: u64,
     /// Also test canary against stable (two-proportion z-test).

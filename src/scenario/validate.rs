@@ -645,6 +645,7 @@ fn analysis(at: &At, raw: &RawAnalysis, base: &Analysis, count: Option<u32>) -> 
         )?,
         failure_limit: raw.failure_limit.unwrap_or(base.failure_limit),
         inconclusive_limit: raw.inconclusive_limit.unwrap_or(base.inconclusive_limit),
+        consecutive_error_limit: base.consecutive_error_limit,
         min_requests: raw.min_requests.unwrap_or(base.min_requests),
         compare_to_baseline: raw.compare_to_baseline.unwrap_or(base.compare_to_baseline),
         on_no_data: raw.on_no_data.map_or(base.on_no_data, on_no_data),

@@ -31,7 +31,7 @@ use super::rolling::{Rolling, resolve_fenceposts};
 use super::{Action, Ask, Check, Cx, Phase, Routing, Specs, complete};
 use crate::cluster::{Counts, Version};
 use crate::detect::{Measurement, RunState, Verdict};
-use crate::scenario::{Canary, Flagger};
+use crate::scenario::{Canary, Flagger, OnNoData};
 
 /// The analysis slot Flagger's ticks run in.
 const TICKS: u8 = 0;
@@ -120,6 +120,8 @@ impl FlaggerCtl {
         a.count = None;
         a.failure_limit = u32::MAX;
         a.inconclusive_limit = u32::MAX;
+        // Flagger's ticks go on whatever the checks find.
+        a.consecutive_error_limit = u32::MAX;
         cx.out.push(Action::StartAnalysis(TICKS, a));
     }
 
@@ -233,8 +235,15 @@ impl FlaggerCtl {
             self.advance(cx);
             return true;
         }
+        // A query without data is judged as `onNoData` says (Flagger: fail).
+        let verdict = match (verdict, self.flagger.analysis.on_no_data) {
+            (Verdict::Error, OnNoData::Fail) => Verdict::Fail,
+            (Verdict::Error, OnNoData::Inconclusive) => Verdict::Inconclusive,
+            (Verdict::Error, OnNoData::Pass) => Verdict::Pass,
+            (v, _) => v,
+        };
         match verdict {
-            Verdict::Fail => {
+            Verdict::Fail | Verdict::Error => {
                 self.failed_checks += 1;
                 false
             }

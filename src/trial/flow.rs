@@ -313,10 +313,51 @@ impl World<'_> {
             self.report_exposure_s += self.trouble_share(&r, total, f.schema, requests) * i.dt_s;
         }
         self.tally_add(&r, &f, requests);
+        self.log_tally(now);
         self.expose(&r, &f);
         if self.alert_enabled {
             let errors = total + self.baseline * (requests - total);
             self.alert.record(now, requests, errors);
+        }
+    }
+
+    /// Keeps the tally at `now`, and what is still needed of the earlier
+    /// ones: the last entry at or before `now − lookback`, and all after.
+    fn log_tally(&mut self, now: SimTime) {
+        if self.lookback == crate::sim::Duration::ZERO {
+            return;
+        }
+        self.tally_log.push_back((now, self.tally));
+        let horizon = now.0.saturating_sub(self.lookback.0);
+        while self.tally_log.len() > 2 && self.tally_log[1].0.0 <= horizon {
+            self.tally_log.pop_front();
+        }
+    }
+
+    /// The tally at `t` (accounted up to now, `t` within the lookback):
+    /// linear between the accountings around it (the route was constant
+    /// between them; the demand's change over one analysis interval is
+    /// small); before the rollout, nothing had reached the release.
+    pub(super) fn tally_at(&self, t: SimTime) -> Tally {
+        let log = &self.tally_log;
+        let i = log.partition_point(|&(at, _)| at <= t);
+        if i == 0 {
+            return log.front().map_or(Tally::default(), |e| e.1);
+        }
+        let (t0, a) = log[i - 1];
+        let Some(&(t1, b)) = log.get(i) else {
+            return a;
+        };
+        let f = (t.0 - t0.0) as f64 / (t1.0 - t0.0) as f64;
+        let mix = |x: f64, y: f64| x + f * (y - x);
+        Tally {
+            requests: [
+                mix(a.requests[0], b.requests[0]),
+                mix(a.requests[1], b.requests[1]),
+            ],
+            errors: [mix(a.errors[0], b.errors[0]), mix(a.errors[1], b.errors[1])],
+            mirrored: mix(a.mirrored, b.mirrored),
+            mirrored_errors: mix(a.mirrored_errors, b.mirrored_errors),
         }
     }
 

@@ -41,9 +41,9 @@ impl World<'_> {
                 self.slots[slot as usize] = Some(Slot {
                     run: AnalysisRun::new(analysis),
                     generation: self.slot_gen,
-                    since: self.tally,
                 });
-                ctx.schedule_in(interval, Ev::Measure(slot, self.slot_gen));
+                // The first measurement is taken as the run starts.
+                ctx.schedule_in(Duration::ZERO, Ev::Measure(slot, self.slot_gen));
                 self.note("analysis_start", || format!("measuring every {interval}"));
             }
             Action::StopAnalysis(slot) => self.slots[slot as usize] = None,
@@ -91,8 +91,9 @@ impl World<'_> {
         self.with_controller(now, |c, cx| c.answered(ask, go_on, cx));
     }
 
-    /// One measurement of the run in `slot`: the traffic since the last one,
-    /// with noise, judged; the controller hears the verdict.
+    /// One measurement of the run in `slot`: the traffic of the last
+    /// interval (the query's range), with noise, judged; the controller
+    /// hears the verdict.
     pub(super) fn on_measure(
         &mut self,
         now: SimTime,
@@ -108,8 +109,9 @@ impl World<'_> {
         }
         self.account(now);
         let s = self.slots[slot as usize].as_ref().expect("checked above");
-        let w = self.window(&s.since);
         let a = s.run.analysis.clone();
+        let since = now.0.saturating_sub(a.interval.0);
+        let w = self.window(&self.tally_at(SimTime(since)));
         let latency = &self.sc.service.latency;
         let m = if self.sc.observability.metrics {
             let rng = self.streams.analysis();
@@ -125,7 +127,6 @@ impl World<'_> {
         };
         let s = self.slots[slot as usize].as_mut().expect("checked above");
         let state = s.run.record(m.verdict);
-        s.since = self.tally;
         if state == RunState::Running {
             ctx.schedule_in(a.interval, Ev::Measure(slot, generation));
         } else {

@@ -401,6 +401,7 @@ fn analysis(interval_s: u64) -> Analysis {
         latency_p99_threshold: Duration::from_secs(5),
         failure_limit: 0,
         inconclusive_limit: 0,
+        consecutive_error_limit: 4,
         min_requests: 100,
         compare_to_baseline: false,
         on_no_data: OnNoData::Inconclusive,

@@ -5,7 +5,7 @@ use super::release::{ReleaseDraw, baseline_ratio};
 use crate::cluster::{self, PodFaults, Workload};
 use crate::detect::{AnalysisRun, BurnAlert};
 use crate::scenario::{Scenario, Strategy};
-use crate::sim::{Context, EventQueue, Model, SimTime, run};
+use crate::sim::{Context, Duration, EventQueue, Model, SimTime, run};
 use crate::strategy::{Action, Ask, Check, Controller, Cx, Phase, Specs};
 use crate::traffic::{Demand, Exposure};
 
@@ -71,12 +71,11 @@ pub struct TraceEvent {
     pub failed_requests: f64,
 }
 
-/// An analysis run in progress, with the traffic tally at its last measurement.
+/// An analysis run in progress.
 #[derive(Clone, Debug)]
 pub(super) struct Slot {
     pub run: AnalysisRun,
     pub generation: u32,
-    pub since: Tally,
 }
 
 /// Everything one trial needs; reused across trials to keep allocations.
@@ -112,6 +111,12 @@ pub struct World<'s> {
     pub(super) requests: f64,
     /// Cumulative requests and errors per version, as metrics see them.
     pub(super) tally: Tally,
+    /// The tally at each accounting over the last `lookback`, so that a
+    /// measurement can read any window ending now (see `tally_at`).
+    pub(super) tally_log: std::collections::VecDeque<(SimTime, Tally)>,
+    /// The longest analysis interval of the strategy: how far back a
+    /// measurement's window reaches.
+    pub(super) lookback: Duration,
     pub(super) peak_bad: f64,
     pub(super) shortfall_s: f64,
     pub(super) exposure: Exposure,
@@ -201,6 +206,8 @@ impl<'s> World<'s> {
             failed: 0.0,
             requests: 0.0,
             tally: Tally::default(),
+            tally_log: std::collections::VecDeque::new(),
+            lookback: longest_analysis_interval(strategy),
             peak_bad: 0.0,
             shortfall_s: 0.0,
             exposure: Exposure::default(),
@@ -285,6 +292,8 @@ impl<'s> World<'s> {
         self.failed = 0.0;
         self.requests = 0.0;
         self.tally = Tally::default();
+        self.tally_log.clear();
+        self.tally_log.push_back((SimTime::ZERO, Tally::default()));
         self.peak_bad = 0.0;
         self.shortfall_s = 0.0;
         self.exposure.clear();
@@ -545,4 +554,32 @@ impl World<'_> {
     fn realise(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
         self.cluster.realise(now, ctx, self.spec, &mut self.streams);
     }
+}
+
+/// The longest interval of any analysis `strategy` runs (0 if none).
+fn longest_analysis_interval(strategy: &Strategy) -> Duration {
+    use crate::scenario::{CanaryPlan, CanaryStep, StrategyKind};
+    let intervals: Vec<Duration> = match &strategy.kind {
+        StrategyKind::Canary(c) => {
+            let mut v: Vec<Duration> = match &c.plan {
+                CanaryPlan::Steps(steps) => steps
+                    .iter()
+                    .filter_map(|s| match s {
+                        CanaryStep::Analysis(a) => Some(a.interval),
+                        _ => None,
+                    })
+                    .collect(),
+                CanaryPlan::Flagger(f) => vec![f.interval],
+            };
+            v.extend(c.background_analysis.iter().map(|b| b.analysis.interval));
+            v
+        }
+        StrategyKind::BlueGreen(bg) => bg
+            .post_promotion_analysis
+            .iter()
+            .map(|a| a.interval)
+            .collect(),
+        StrategyKind::Recreate | StrategyKind::RollingUpdate { .. } => Vec::new(),
+    };
+    intervals.into_iter().max().unwrap_or(Duration::ZERO)
 }

@@ -154,8 +154,9 @@ strategies:
 
 /// An abort under dynamicStableScale steps the weight back as stable pods
 /// come up (Argo ≥ 1.9, `calculateDesiredWeightOnAbortOrStableRollback`
-/// with `GetDesiredCanaryWeight`). The analysis fails at 80%: canary 8,
-/// stable 2. The weight holds at 80 while stable grows to 5 (Ready 20 s
+/// with `GetDesiredCanaryWeight`). The analysis fails as the weight
+/// reaches 80% (its first measurement, taken as it starts, reads the last
+/// minute, at 50%): canary 8, stable 2. The weight holds at 80 while stable grows to 5 (Ready 20 s
 /// later), drops to 50 (canary shrinks to 5, stable grows to 8), to 20 20 s
 /// later (canary 2, stable 10), then follows the stable's available share:
 /// 10% with 9 of 10 up, 0% with all 10, 60 s after the abort. Failed
@@ -167,10 +168,14 @@ fn a_dynamic_stable_scale_abort_steps_traffic_back() {
     let sc = scenario(DSS_ABORT);
     let (_, trace) = trial(&sc, "canary-dss", &errors(0.5));
     let abort = find(&trace, "analysis_failed", "").clone();
-    // The 80% of the steps comes before the abort; the steps back after it.
-    let back: Vec<(f64, String)> = trace
+    let at = trace
         .iter()
-        .filter(|e| e.event == "set_weight" && e.t_s >= abort.t_s)
+        .position(|e| e.event == "analysis_failed")
+        .expect("an abort");
+    // The 80% of the steps comes before the abort; the steps back after it.
+    let back: Vec<(f64, String)> = trace[at..]
+        .iter()
+        .filter(|e| e.event == "set_weight")
         .map(|e| (e.t_s - abort.t_s, e.detail.clone()))
         .collect();
     let weights: Vec<&str> = back.iter().map(|(_, d)| d.as_str()).collect();
@@ -542,4 +547,50 @@ strategies:
     assert_eq!(find(&trace, "rollout_complete", "").t_s, 1822.0);
     assert_eq!(r.deploy_duration_s, Some(22.0));
     assert!((r.extra_pod_hours - 10.0 * 1822.0 / 3600.0).abs() < 1e-9);
+}
+
+/// An AnalysisRun takes its first measurement as it starts (Argo's
+/// `runMeasurements`, no initialDelay), each reading the last interval.
+/// Canary Ready at 20 s, weight 20; a 1 min pause; the analysis (3
+/// measurements, 1 min apart) starts at 80 s and measures at 80, 140 and
+/// 200 s: done at 200 s, two intervals, not three. Without the pause the
+/// first measurement, at 20 s, finds no request in its window (a
+/// measurement error, not counted), so the three come at 80, 140, 200 s.
+#[test]
+fn an_analysis_measures_as_it_starts() {
+    let sc = scenario(
+        "release: { defectProbability: 0 }
+observability:
+  analysis: { interval: 1m, count: 3 }
+strategies:
+  - name: paused
+    type: Canary
+    trafficRouting: true
+    steps: [ { setWeight: 20 }, { pause: { duration: 1m } }, { analysis: {} } ]
+  - name: at-once
+    type: Canary
+    trafficRouting: true
+    steps: [ { setWeight: 20 }, { analysis: {} } ]
+",
+    );
+    let times = |trace: &[TraceEvent]| -> Vec<(f64, bool)> {
+        trace
+            .iter()
+            .filter(|e| e.event == "measurement")
+            .map(|e| (e.t_s, e.detail.ends_with("Error")))
+            .collect()
+    };
+    let (r, trace) = trial(&sc, "paused", &good());
+    assert_eq!(
+        times(&trace),
+        [(80.0, false), (140.0, false), (200.0, false)]
+    );
+    assert_eq!(find(&trace, "promote", "").t_s, 200.0);
+    assert_eq!(r.outcome.name(), "succeeded");
+    let (_, trace) = trial(&sc, "at-once", &good());
+    assert_eq!(
+        times(&trace),
+        [(20.0, true), (80.0, false), (140.0, false), (200.0, false)]
+    );
+    assert_eq!(find(&trace, "promote", "").t_s, 200.0);
 }

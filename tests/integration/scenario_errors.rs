@@ -347,6 +347,7 @@ fn blue_green_takes_argo_defaults_and_inherits_analysis() {
         latency_p99_threshold: SimDuration::from_millis(500),
         failure_limit: 1,
         inconclusive_limit: 0,
+        consecutive_error_limit: 4,
         min_requests: 50,
         compare_to_baseline: true,
         on_no_data: OnNoData::Inconclusive,
@@ -380,6 +381,7 @@ fn blue_green_takes_argo_defaults_and_inherits_analysis() {
             count: Some(3),
             latency_p99_threshold: SimDuration::from_millis(300),
             inconclusive_limit: 2,
+            consecutive_error_limit: 4,
             on_no_data: OnNoData::Fail,
             ..base.clone()
         })
