@@ -238,6 +238,24 @@ fn thin(steps: Vec<(f64, f64)>, max_points: usize) -> Vec<(f64, f64)> {
     kept
 }
 
+/// The 95% Wilson score interval of a share: `k` of `n` trials. Unlike the
+/// normal approximation it stays inside [0, 1] and is not zero-width at 0
+/// or `n` (0 of 1,000 is 0–0.38%); `[0, 1]` when `n` is 0.
+pub fn wilson95(k: u64, n: u64) -> [f64; 2] {
+    if n == 0 {
+        return [0.0, 1.0];
+    }
+    const Z: f64 = 1.959_963_984_540_054;
+    let (k, n) = (k.min(n) as f64, n as f64);
+    let p = k / n;
+    let z2n = Z * Z / n;
+    let centre = (p + z2n / 2.0) / (1.0 + z2n);
+    let half = Z * (p * (1.0 - p) / n + z2n / (4.0 * n)).sqrt() / (1.0 + z2n);
+    let lo = if k == 0.0 { 0.0 } else { centre - half };
+    let hi = if k == n { 1.0 } else { centre + half };
+    [lo.max(0.0), hi.min(1.0)]
+}
+
 /// Rounds to 6 significant digits: more than any estimate here supports,
 /// and it keeps the JSON readable.
 pub fn sig6(x: f64) -> f64 {
@@ -253,6 +271,28 @@ pub fn sig6(x: f64) -> f64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn wilson_interval_by_hand() {
+        // 194 of 3,678: p = 0.052746, z²/n = 3.8415/3678 = 0.0010444;
+        // centre = (p + 0.0005222) / 1.0010444 = 0.053213;
+        // half = 1.96·√(p(1−p)/n + z²/(4n²)) / 1.0010444
+        //      = 1.96·√(1.35845e-5 + 7.099e-8) / 1.0010444 = 0.0072352.
+        let [lo, hi] = wilson95(194, 3678);
+        assert!((lo - 0.045978).abs() < 2e-6, "{lo}");
+        assert!((hi - 0.060448).abs() < 2e-6, "{hi}");
+        // 0 of 1,000: the upper bound is z²/(n + z²) = 3.8415/1003.84 = 0.0038268.
+        let [lo, hi] = wilson95(0, 1000);
+        assert_eq!(lo, 0.0);
+        assert!((hi - 0.0038268).abs() < 1e-6, "{hi}");
+        // n of n mirrors it; nothing known without trials.
+        let [lo, hi] = wilson95(1000, 1000);
+        assert!(
+            (lo - (1.0 - 0.0038268)).abs() < 1e-6 && hi == 1.0,
+            "{lo} {hi}"
+        );
+        assert_eq!(wilson95(0, 0), [0.0, 1.0]);
+    }
 
     #[test]
     fn exact_for_constant_values() {

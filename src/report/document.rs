@@ -6,7 +6,7 @@ use super::format;
 use super::grade::{self, Mark};
 use super::recommend::{headline, notes, reason, verdict};
 use super::table;
-use super::view::{Cell, Report};
+use super::view::{Cell, Report, deploys_evidence};
 use crate::montecarlo::RunSummary;
 use crate::recommend::Recommendation;
 use crate::trial::Metric;
@@ -220,6 +220,15 @@ fn evidence(r: &Report) -> Vec<Block> {
                     plain(format!(" — {}", c.evidence.join("; "))),
                 ]
             })
+            .chain(deploys_evidence(&v.deploys).map(|line| {
+                let (word, mark) = v.deploys.verdict.word();
+                vec![
+                    styled("deploys", Style::Strong),
+                    plain(": "),
+                    styled(word, Style::Grade(Some(mark))),
+                    plain(format!(" — {line}")),
+                ]
+            }))
             .chain(std::iter::once(vec![
                 styled("fits when", Style::Strong),
                 plain(format!(": {}", v.fits_when)),
@@ -317,6 +326,11 @@ fn grades_legend() -> Block {
          metrics-driven analysis, twice the capacity, a person's steps): none is low, one or \
          two (or none, under a rollout controller) medium, three or more high"
             .to_owned(),
+        format!(
+            "deploys — first of all: when more than {} of good releases do not go out (the \
+             whole 95% interval above it), risk, rollback speed and cost are not graded",
+            pct(grade::MAX_NOT_DEPLOYED)
+        ),
     ];
     Block::List(items.into_iter().map(|t| vec![plain(t)]).collect())
 }

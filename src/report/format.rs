@@ -48,6 +48,18 @@ pub fn percent(f: f64) -> String {
     }
 }
 
+/// A share with its 95% interval, one decimal (two under 1%) so the bounds
+/// stay apart near 0 and 100%: `80.3% (95% CI 79–81.6%)`,
+/// `0.64% (95% CI 0.5–0.83%)`, `100% (95% CI 99.9–100%)`.
+pub fn share_ci(share: f64, ci: [f64; 2]) -> String {
+    let p = |f: f64| {
+        let p = f * 100.0;
+        let decimals = if p < 1.0 { 2 } else { 1 };
+        trim(format!("{p:.decimals$}"))
+    };
+    format!("{}% (95% CI {}–{}%)", p(share), p(ci[0]), p(ci[1]))
+}
+
 /// Seconds as `90 s`, `12 min`, `1.5 h`.
 pub fn seconds(s: f64) -> String {
     match s {

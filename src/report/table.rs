@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::grade::Mark;
-use super::view::{Cell, Report};
+use super::view::{Cell, Report, deploys_evidence};
 use crate::montecarlo::{RunSummary, StrategySummary};
 use crate::stats::Summary;
 use crate::trial::{Metric, Outcome};
@@ -61,6 +61,15 @@ fn evidence(out: &mut String, r: &Report, color: bool) {
         let _ = writeln!(out, "{} ({})", v.name, v.kind);
         for c in [&v.risk, &v.rollback, &v.cost, &v.complexity] {
             let _ = writeln!(out, "  {}", evidence_line(c, color));
+        }
+        if let Some(line) = deploys_evidence(&v.deploys) {
+            let (word, mark) = v.deploys.verdict.word();
+            let _ = writeln!(
+                out,
+                "  {:<15}{} {line}",
+                "deploys",
+                paint(&format!("{word:<7}"), Some(mark), color)
+            );
         }
     }
     let _ = writeln!(

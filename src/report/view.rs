@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::format::{self, percent, seconds};
-use super::grade::{self, Column, Mark};
+use super::grade::{self, Column, DeployVerdict, Deploys, Mark};
 use super::recommend::needs_words;
 use crate::montecarlo::{RunSummary, StrategySummary};
 use crate::recommend::{self, Grade, Needs};
@@ -39,6 +39,9 @@ pub struct StrategyView {
     pub rollback: Cell,
     pub cost: Cell,
     pub complexity: Cell,
+    /// Whether its good releases go out; when they mostly do not, risk,
+    /// rollback speed and cost are withheld.
+    pub deploys: Deploys,
     /// When to choose it, from where it measured best.
     pub fits_when: String,
     pub needs: Needs,
@@ -91,16 +94,60 @@ impl Report {
 fn view(sc: &Scenario, s: &StrategySummary, bad_trials: u64) -> StrategyView {
     let strategy = sc.strategies.iter().find(|st| st.name == s.name);
     let needs = strategy.map_or_else(Needs::default, |st| recommend::needs(sc, st));
+    let deploys = grade::deploys(s);
+    let mut measured = [
+        risk_cell(s, bad_trials),
+        rollback_cell(s),
+        cost_cell(s, sc.service.replicas),
+    ];
+    if deploys.verdict == DeployVerdict::DoesNotDeploy {
+        for c in &mut measured {
+            withhold(c);
+        }
+    }
+    let [risk, rollback, cost] = measured;
     StrategyView {
         name: s.name.clone(),
         kind: s.kind.clone(),
-        risk: risk_cell(s, bad_trials),
-        rollback: rollback_cell(s),
-        cost: cost_cell(s, sc.service.replicas),
+        risk,
+        rollback,
+        cost,
         complexity: complexity_cell(&needs),
+        deploys,
         fits_when: String::new(),
         needs,
     }
+}
+
+/// A grade that means nothing for a strategy that does not deploy: no
+/// word, no rank; the figures stay as evidence, after the reason.
+fn withhold(c: &mut Cell) {
+    c.mark = None;
+    c.word = "–";
+    c.value = None;
+    c.evidence
+        .insert(0, "not graded: it does not deploy".to_owned());
+}
+
+/// The evidence of [`Deploys`] when some good release did not go out
+/// (`None`: every one did, nothing to say).
+pub fn deploys_evidence(d: &Deploys) -> Option<String> {
+    (d.not_out > 0).then(|| {
+        format!(
+            "{} of {} good releases went out: {} do not",
+            count((d.good - d.not_out) as f64),
+            count(d.good as f64),
+            format::share_ci(d.share, d.ci95)
+        )
+    })
+}
+
+/// "80.3% (95% CI 79–81.6%) of good releases do not go out".
+fn not_out_words(d: &Deploys) -> String {
+    format!(
+        "{} of good releases do not go out",
+        format::share_ci(d.share, d.ci95)
+    )
 }
 
 fn cell(column: Column, graded: Option<(Mark, f64)>, evidence: Vec<String>) -> Cell {
@@ -204,14 +251,9 @@ fn complexity_cell(needs: &Needs) -> Cell {
 
 /// "Fits when": the columns in which a strategy measured best (ties share
 /// it); a strategy best at nothing either has a rival at least as good on
-/// every count, or sits between the others.
+/// every count, or sits between the others. A strategy that does not deploy
+/// fits nothing; one that may not says so after its fit.
 fn fits_when(views: &[StrategyView]) -> Vec<String> {
-    const WHEN: [&str; 4] = [
-        "the blast radius matters most",
-        "fast rollback matters most",
-        "capacity is tight",
-        "simplicity matters most",
-    ];
     let values = |v: &StrategyView| {
         [&v.risk, &v.rollback, &v.cost, &v.complexity].map(|c| c.value.unwrap_or(f64::INFINITY))
     };
@@ -222,24 +264,49 @@ fn fits_when(views: &[StrategyView]) -> Vec<String> {
     views
         .iter()
         .enumerate()
-        .map(|(i, _)| {
-            let wins: Vec<&str> = (0..4)
-                .filter(|&c| all[i][c].is_finite() && all[i][c] <= best[c])
-                .map(|c| WHEN[c])
-                .collect();
-            if !wins.is_empty() {
-                return join_and(&wins);
+        .map(|(i, v)| match v.deploys.verdict {
+            DeployVerdict::DoesNotDeploy => {
+                format!("never as it stands: {}", not_out_words(&v.deploys))
             }
-            match (0..views.len()).find(|&j| j != i && (0..4).all(|c| all[j][c] <= all[i][c])) {
-                Some(j) => format!(
-                    "rarely: {} does as well or better on every count",
-                    views[j].name
-                ),
-                None => "a compromise: not the best on any count, and nothing beats it on all"
-                    .to_owned(),
-            }
+            DeployVerdict::Unsure => format!(
+                "{}; but {}, around the {} line",
+                compared(views, &all, &best, i),
+                not_out_words(&v.deploys),
+                percent(grade::MAX_NOT_DEPLOYED)
+            ),
+            DeployVerdict::Deploys => compared(views, &all, &best, i),
         })
         .collect()
+}
+
+/// Where strategy `i` measured best, or the rival that deploys and does as
+/// well on every count.
+fn compared(views: &[StrategyView], all: &[[f64; 4]], best: &[f64], i: usize) -> String {
+    const WHEN: [&str; 4] = [
+        "the blast radius matters most",
+        "fast rollback matters most",
+        "capacity is tight",
+        "simplicity matters most",
+    ];
+    let wins: Vec<&str> = (0..4)
+        .filter(|&c| all[i][c].is_finite() && all[i][c] <= best[c])
+        .map(|c| WHEN[c])
+        .collect();
+    if !wins.is_empty() {
+        return join_and(&wins);
+    }
+    let rival = (0..views.len()).find(|&j| {
+        j != i
+            && views[j].deploys.verdict != DeployVerdict::DoesNotDeploy
+            && (0..4).all(|c| all[j][c] <= all[i][c])
+    });
+    match rival {
+        Some(j) => format!(
+            "rarely: {} does as well or better on every count",
+            views[j].name
+        ),
+        None => "a compromise: not the best on any count, and nothing beats it on all".to_owned(),
+    }
 }
 
 fn join_and(items: &[&str]) -> String {

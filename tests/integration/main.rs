@@ -3,6 +3,7 @@ mod browser;
 mod cli;
 mod common;
 mod fidelity;
+mod grades;
 mod k8s_arithmetic;
 mod manifests;
 mod patterns;

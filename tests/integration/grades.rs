@@ -1,0 +1,94 @@
+//! The whiteboard's grades on shipped scenarios: a strategy that does not
+//! deploy is said so before anything else.
+
+use std::path::Path;
+
+use deploysim::montecarlo::{self, Plan};
+use deploysim::report::grade::{DeployVerdict, MAX_NOT_DEPLOYED};
+use deploysim::report::view::{Report, StrategyView};
+use deploysim::scenario;
+
+/// The report of `file` (under `scenarios/`) at `runs` trials.
+fn report(file: &str, runs: u64) -> Report {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(file);
+    let sc = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let plan = Plan {
+        runs,
+        seed: sc.monte_carlo.seed,
+        strategies: (0..sc.strategies.len()).collect(),
+    };
+    let stats = montecarlo::run(&sc, &plan, None);
+    Report::new(&sc, &montecarlo::summarize(&sc, &plan, &stats))
+}
+
+fn row<'a>(r: &'a Report, name: &str) -> &'a StrategyView {
+    r.strategies.iter().find(|v| v.name == name).unwrap()
+}
+
+#[test]
+fn a_strategy_that_does_not_deploy_is_graded_on_that_first() {
+    // The batch scheduler's blue-green finds no room for its preview: no good
+    // release goes out (each stalls at the progress deadline), yet its bad
+    // releases fail nothing, since none is ever served. It was graded risk
+    // low, rollback fast, "fits when: the blast radius matters most".
+    let r = report("patterns/one-size/batch-scheduler.yaml", 600);
+    let bg = row(&r, "blue-green");
+    assert_eq!(bg.deploys.verdict, DeployVerdict::DoesNotDeploy);
+    assert_eq!(bg.deploys.not_out, bg.deploys.good);
+    assert!(bg.deploys.ci95[0] > MAX_NOT_DEPLOYED, "{:?}", bg.deploys);
+    for c in [&bg.risk, &bg.rollback, &bg.cost] {
+        assert_eq!((c.mark, c.word), (None, "–"), "{c:?}");
+        assert_eq!(c.evidence[0], "not graded: it does not deploy");
+    }
+    assert!(bg.complexity.mark.is_some(), "what it needs is still so");
+    assert!(
+        bg.fits_when
+            .starts_with("never as it stands: 100% (95% CI "),
+        "{}",
+        bg.fits_when
+    );
+    // The others deploy and are graded; blue-green takes no "best" from them.
+    for name in ["rolling", "canary"] {
+        let v = row(&r, name);
+        assert_eq!(v.deploys.verdict, DeployVerdict::Deploys, "{name}");
+        assert!(v.risk.mark.is_some() && v.cost.mark.is_some(), "{name}");
+    }
+    assert!(
+        row(&r, "canary")
+            .fits_when
+            .contains("the blast radius matters most")
+    );
+}
+
+#[test]
+fn a_share_near_the_line_is_said_to_be_unsure() {
+    // Breaking migration first, at the shipped runs: 198 of a rolling
+    // update's 3,678 good releases end restored from backup (data_loss),
+    // 5.4% (95% CI 4.7–6.2%): the 5% line is inside the interval. Its
+    // canary's good releases end so in 80%.
+    let r = report("patterns/breaking-migration-first.yaml", 4000);
+    let rolling = row(&r, "rolling");
+    assert_eq!(
+        rolling.deploys.verdict,
+        DeployVerdict::Unsure,
+        "{:?}",
+        rolling.deploys
+    );
+    assert!(
+        rolling.risk.mark.is_some(),
+        "an unsure row keeps its grades"
+    );
+    assert!(
+        rolling
+            .fits_when
+            .ends_with("of good releases do not go out, around the 5% line"),
+        "{}",
+        rolling.fits_when
+    );
+    assert_eq!(
+        row(&r, "canary").deploys.verdict,
+        DeployVerdict::DoesNotDeploy
+    );
+}
