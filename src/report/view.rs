@@ -250,8 +250,9 @@ fn complexity_cell(needs: &Needs) -> Cell {
 }
 
 /// "Fits when": the columns in which a strategy measured best (ties share
-/// it); a strategy best at nothing either has a rival at least as good on
-/// every count, or sits between the others. A strategy that does not deploy
+/// it), save those it is graded poor in (the least bad of poor options
+/// fits nothing); a strategy best at nothing either has a rival at least as
+/// good on every count, or sits between the others. A strategy that does not deploy
 /// fits nothing; one that may not says so after its fit.
 fn fits_when(views: &[StrategyView]) -> Vec<String> {
     let values = |v: &StrategyView| {
@@ -288,8 +289,11 @@ fn compared(views: &[StrategyView], all: &[[f64; 4]], best: &[f64], i: usize) ->
         "capacity is tight",
         "simplicity matters most",
     ];
+    let cells = |v: &StrategyView| [&v.risk, &v.rollback, &v.cost, &v.complexity].map(|c| c.mark);
+    let marks = cells(&views[i]);
     let wins: Vec<&str> = (0..4)
         .filter(|&c| all[i][c].is_finite() && all[i][c] <= best[c])
+        .filter(|&c| marks[c] != Some(Mark::Poor))
         .map(|c| WHEN[c])
         .collect();
     if !wins.is_empty() {

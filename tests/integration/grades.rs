@@ -92,3 +92,61 @@ fn a_share_near_the_line_is_said_to_be_unsure() {
         DeployVerdict::DoesNotDeploy
     );
 }
+
+#[test]
+fn fits_when_never_names_a_column_the_row_is_graded_poor_in() {
+    // breaking-migration-first's rolling update was graded rollback "slow"
+    // (a restore: 53 min at p50) yet "fits when: fast rollback matters
+    // most", being the least slow. Every shipped scenario, every row.
+    let phrases = [
+        ("the blast radius matters most", 0),
+        ("fast rollback matters most", 1),
+        ("capacity is tight", 2),
+        ("simplicity matters most", 3),
+    ];
+    let mut files = Vec::new();
+    for dir in ["", "patterns", "patterns/one-size"] {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(dir);
+        for e in std::fs::read_dir(&root).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "yaml") {
+                files.push(format!(
+                    "{dir}/{}",
+                    p.file_name().unwrap().to_str().unwrap()
+                ));
+            }
+        }
+    }
+    assert!(files.len() >= 14, "{files:?}");
+    let mut checked = 0;
+    for file in &files {
+        let r = report(file.trim_start_matches('/'), 300);
+        for v in &r.strategies {
+            let marks = [&v.risk, &v.rollback, &v.cost, &v.complexity].map(|c| c.mark);
+            for (phrase, col) in phrases {
+                if marks[col] == Some(deploysim::report::grade::Mark::Poor) {
+                    checked += 1;
+                    assert!(
+                        !v.fits_when.contains(phrase),
+                        "{file} {}: poor in column {col} yet fits when {:?}",
+                        v.name,
+                        v.fits_when
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked > 10, "only {checked} poor grades seen");
+    let r = report("patterns/breaking-migration-first.yaml", 4000);
+    let rolling = row(&r, "rolling");
+    assert_eq!(rolling.rollback.word, "slow");
+    assert!(
+        rolling
+            .fits_when
+            .starts_with("capacity is tight; simplicity matters most"),
+        "{}",
+        rolling.fits_when
+    );
+}
