@@ -314,8 +314,9 @@ fn grades_legend() -> Block {
             pct(r2)
         ),
         format!(
-            "rollback speed — the median time from detection to healthy again: fast ≤ {t1} s, \
-             medium ≤ {} min, slow above; the p95 shows the tail",
+            "rollback speed — how fast the way back is once someone acts, the median time from \
+             rollout undo to healthy again: fast ≤ {t1} s, medium ≤ {} min, slow above; the p95 \
+             shows the tail, and the time to recover (onset → healthy) stands beside it",
             t2 / 60.0
         ),
         format!(

@@ -8,10 +8,13 @@
 //!   less than the SRE Workbook's fast-burn page (14.4× over 1 h) spends
 //!   before it fires; up to 10% is medium — what its slowest, ticket-level
 //!   alert (1× over 3 days) lets go; more is high.
-//! - **rollback speed**: detection → healthy again, the median rollback. Up
-//!   to 1 min is fast (a switch of traffic), up to 10 min medium (pods must
-//!   start), more is slow (a rebuild, a redeploy, a restore). The p95 beside
-//!   it shows the tail (e.g. blue-green after blue was scaled down).
+//! - **rollback speed**: how fast the way back is once someone acts —
+//!   `rollout undo` → healthy again (`rollback_time_s`), the median over the
+//!   trials undone. Up to 1 min is fast (a switch of traffic), up to 10 min
+//!   medium (pods must start), more is slow (a rebuild, a redeploy, a
+//!   restore). The p95 beside it shows the tail (e.g. blue-green after blue
+//!   was scaled down); the time to recover (onset → healthy, detection and
+//!   response included) is shown beside the grade, not graded.
 //! - **cost**: the most pods at once, at p95, over the steady replicas. Up to
 //!   1.3× is low (a surge), up to 1.75× medium, more is high (a second
 //!   environment).
@@ -76,7 +79,7 @@ impl Column {
 
 /// Error budget burned by a bad release (p95): the bounds of low and medium.
 pub const RISK_BUDGET_BURN: [f64; 2] = [0.02, 0.10];
-/// Detection → recovered (p50), seconds: the bounds of fast and medium.
+/// Undo → healthy (p50), seconds: the bounds of fast and medium.
 pub const ROLLBACK_SECONDS: [f64; 2] = [60.0, 600.0];
 /// Peak pods (p95) over the steady replicas: the bounds of low and medium.
 pub const PEAK_PODS_RATIO: [f64; 2] = [1.3, 1.75];

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::grade::Mark;
-use super::view::{Cell, Report, deploys_evidence};
+use super::view::{Cell, Report, StrategyView, deploys_evidence};
 use crate::montecarlo::{RunSummary, StrategySummary};
 use crate::stats::Summary;
 use crate::trial::{Metric, Outcome};
@@ -37,19 +37,29 @@ fn whiteboard(out: &mut String, r: &Report, color: bool) {
         .unwrap_or(0)
         .max(8);
     let heads = ["risk", "rollback speed", "cost", "complexity"];
+    let text = |c: &Cell| match &c.beside {
+        Some(b) => format!("{}, {b}", c.word),
+        None => c.word.to_owned(),
+    };
+    let cells = |v: &StrategyView| [&v.risk, &v.rollback, &v.cost, &v.complexity].map(text);
+    let rows: Vec<[String; 4]> = r.strategies.iter().map(cells).collect();
+    let widths: [usize; 4] = std::array::from_fn(|i| {
+        rows.iter()
+            .map(|row| row[i].chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(14)
+    });
     let _ = write!(out, "{:name_w$}", "strategy");
-    for h in heads {
-        let _ = write!(out, "  {h:<14}");
+    for (h, w) in heads.iter().zip(widths) {
+        let _ = write!(out, "  {h:<w$}");
     }
     let _ = writeln!(out, "  fits when");
-    for v in &r.strategies {
+    for (v, row) in r.strategies.iter().zip(&rows) {
         let _ = write!(out, "{:name_w$}", v.name);
-        for c in [&v.risk, &v.rollback, &v.cost, &v.complexity] {
-            let _ = write!(
-                out,
-                "  {}",
-                paint(&format!("{:<14}", c.word), c.mark, color)
-            );
+        let marks = [&v.risk, &v.rollback, &v.cost, &v.complexity].map(|c| c.mark);
+        for ((t, mark), w) in row.iter().zip(marks).zip(widths) {
+            let _ = write!(out, "  {}", paint(&format!("{t:<w$}"), mark, color));
         }
         let _ = writeln!(out, "  {}", v.fits_when);
     }
@@ -254,6 +264,7 @@ mod tests {
             word: mark.map_or("–", |m| Column::Risk.word(m)),
             value: None,
             evidence: vec!["failed requests 1 / 2".into()],
+            beside: None,
         }
     }
 

@@ -60,6 +60,9 @@ pub struct Cell {
     pub value: Option<f64>,
     /// Lines of evidence, most important first.
     pub evidence: Vec<String>,
+    /// A figure the whiteboard shows beside the word, not graded (rollback
+    /// speed: the median time to recover).
+    pub beside: Option<String>,
 }
 
 impl Report {
@@ -157,6 +160,7 @@ fn cell(column: Column, graded: Option<(Mark, f64)>, evidence: Vec<String>) -> C
         word: graded.map_or("–", |g| column.word(g.0)),
         value: graded.map(|g| g.1),
         evidence,
+        beside: None,
     }
 }
 
@@ -189,11 +193,8 @@ fn risk_cell(s: &StrategySummary, bad_trials: u64) -> Cell {
 fn rollback_cell(s: &StrategySummary) -> Cell {
     let evidence = vec![
         format!(
-            "rollback {}",
-            p50_p95(&s.all[Metric::RollbackTime], seconds)
-        ),
-        format!(
-            "recover {}",
+            "undo → healthy {}, time to recover {}",
+            p50_p95(&s.all[Metric::RollbackTime], seconds),
             p50_p95(&s.given_bad[Metric::TimeToRecover], seconds)
         ),
         format!(
@@ -201,7 +202,11 @@ fn rollback_cell(s: &StrategySummary) -> Cell {
             p50_p95(&s.given_bad[Metric::TimeToDetect], seconds)
         ),
     ];
-    cell(Column::Rollback, grade::rollback(s), evidence)
+    let mut c = cell(Column::Rollback, grade::rollback(s), evidence);
+    c.beside = s.given_bad[Metric::TimeToRecover]
+        .p50
+        .map(|t| format!("recover {}", seconds(t)));
+    c
 }
 
 fn cost_cell(s: &StrategySummary, replicas: u32) -> Cell {
@@ -246,6 +251,7 @@ fn complexity_cell(needs: &Needs) -> Cell {
         // Ranks by grade, then by how many needs.
         value: Some(mark as u8 as f64 * 10.0 + needs.count() as f64),
         evidence: vec![format!("needs {}", needs_words(needs))],
+        beside: None,
     }
 }
 
@@ -383,6 +389,29 @@ pub fn money(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rollback_speed_is_undo_to_healthy_with_the_time_to_recover_beside_it() {
+        use crate::recommend::fixtures::{FIGURES, run, sc, stat};
+        // Every strategy recovers in 600 s (p50, onset → healthy) and is
+        // undone in 30 s: a traffic switch, fast (≤ 60 s). Graded on
+        // detection → healthy it would be medium (≤ 600 s) at best.
+        let mut summary = run([FIGURES; 4]);
+        for st in &mut summary.strategies {
+            st.all[Metric::RollbackTime] = stat(100, 30.0);
+        }
+        summary.strategies[3].all[Metric::RollbackTime] = stat(100, 90.0);
+        let r = Report::new(&sc(""), &summary);
+        let rb = &r.strategies[0].rollback;
+        assert_eq!((rb.word, rb.value), ("fast", Some(30.0)));
+        assert_eq!(rb.beside.as_deref(), Some("recover 10 min"));
+        assert_eq!(
+            rb.evidence[0],
+            "undo → healthy 30 s / 30 s, time to recover 10 min / 10 min"
+        );
+        // 90 s of pods starting is medium, whatever the recovery.
+        assert_eq!(r.strategies[3].rollback.word, "medium");
+    }
 
     #[test]
     fn numbers_read_like_a_person_writes_them() {
