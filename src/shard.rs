@@ -10,7 +10,7 @@
 //! now 2), keys in this order:
 //!
 //! ```text
-//! { "format": "deploysim-shard", "version": 2,
+//! { "format": "deploysim-shard", "version": 3,
 //!   "kind": "run",                     // or "sweep"
 //!   "scenario": "internal-api",        // the scenario's name
 //!   "fingerprint": "fnv1a64:…",        // a run: FNV-1a 64 of `scenario_yaml`;
@@ -58,8 +58,9 @@ use crate::trial::{Metric, Outcome, PerMetric, PerOutcome};
 pub const FILE_NAME: &str = "shard.json";
 /// The `format` of a shard file.
 pub const FORMAT: &str = "deploysim-shard";
-/// The `version` of the shard format this build writes and reads.
-pub const VERSION: u32 = 2;
+/// The `version` of the shard format this build writes and reads (3:
+/// `peak_replicas` added to the metrics).
+pub const VERSION: u32 = 3;
 /// The environment variable a Kubernetes Indexed Job sets to the pod's index.
 pub const INDEX_VAR: &str = "JOB_COMPLETION_INDEX";
 

@@ -100,6 +100,8 @@ pub struct Workload<'s> {
     extra_pod_ms: f64,
     /// Most pods existing at once, as seen after each event.
     peak_pods: u32,
+    /// Most pods the ReplicaSets owned at once (not terminating).
+    peak_active: u32,
     scratch_ids: Vec<PodId>,
     scratch_placed: Vec<(PodId, SimTime)>,
 }
@@ -129,6 +131,7 @@ impl<'s> Workload<'s> {
             t: SimTime::ZERO,
             extra_pod_ms: 0.0,
             peak_pods: 0,
+            peak_active: 0,
             scratch_ids: Vec::new(),
             scratch_placed: Vec::new(),
         }
@@ -145,6 +148,7 @@ impl<'s> Workload<'s> {
         self.t = SimTime::ZERO;
         self.extra_pod_ms = 0.0;
         self.peak_pods = self.cluster.existing();
+        self.peak_active = self.cluster.active();
     }
 
     /// Every trial starts from the same cluster; it is built once and
@@ -223,6 +227,11 @@ impl<'s> Workload<'s> {
         self.peak_pods
     }
 
+    /// Most pods the ReplicaSets owned at once (terminating ones left out).
+    pub fn peak_active(&self) -> u32 {
+        self.peak_active
+    }
+
     /// Nodes the autoscaler added, and their node-milliseconds so far.
     pub fn nodes_added(&self) -> (u32, f64) {
         (self.autoscaler.added(), self.autoscaler.node_ms())
@@ -258,6 +267,7 @@ impl<'s> Workload<'s> {
     /// the peak.
     pub fn note_peak(&mut self) {
         self.peak_pods = self.peak_pods.max(self.cluster.existing());
+        self.peak_active = self.peak_active.max(self.cluster.active());
     }
 
     // Handlers.

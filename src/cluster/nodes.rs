@@ -218,6 +218,11 @@ impl Cluster {
         self.counts[0].existing() + self.counts[1].existing()
     }
 
+    /// Pods the ReplicaSets own (not terminating), both versions.
+    pub fn active(&self) -> u32 {
+        self.counts[0].active + self.counts[1].active
+    }
+
     /// Adds a pod of `v`, Pending (call [`Cluster::place`] to schedule it).
     pub fn add_pod(&mut self, v: Version, now: SimTime, pull_ms: u64, boot_ms: u64) -> PodId {
         let id = self.pods.len() as PodId;

@@ -320,8 +320,9 @@ fn grades_legend() -> Block {
             t2 / 60.0
         ),
         format!(
-            "cost — the most pods at once (p95) over the steady replicas: low ≤ {c1}×, \
-             medium ≤ {c2}×, high above (a second environment is 2×)"
+            "cost — the most pods the ReplicaSets own at once (p95; pods shutting down are not \
+             asked for) over the steady replicas: low ≤ {c1}×, medium ≤ {c2}×, high above (a \
+             second environment is 2×)"
         ),
         "complexity — what a strategy needs beyond a Deployment (a traffic router, \
          metrics-driven analysis, twice the capacity, a person's steps): none is low, one or \

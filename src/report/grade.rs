@@ -15,9 +15,10 @@
 //!   restore). The p95 beside it shows the tail (e.g. blue-green after blue
 //!   was scaled down); the time to recover (onset → healthy, detection and
 //!   response included) is shown beside the grade, not graded.
-//! - **cost**: the most pods at once, at p95, over the steady replicas. Up to
-//!   1.3× is low (a surge), up to 1.75× medium, more is high (a second
-//!   environment).
+//! - **cost**: the most pods the ReplicaSets own at once (`peak_replicas`:
+//!   terminating pods left out, they are shutting down, not asked for), at
+//!   p95, over the steady replicas. Up to 1.3× is low (a surge), up to 1.75×
+//!   medium, more is high (a second environment).
 //! - **complexity**: what the strategy needs beyond a Deployment, as
 //!   [`crate::recommend::Needs::complexity`] grades it.
 //!
@@ -81,7 +82,8 @@ impl Column {
 pub const RISK_BUDGET_BURN: [f64; 2] = [0.02, 0.10];
 /// Undo → healthy (p50), seconds: the bounds of fast and medium.
 pub const ROLLBACK_SECONDS: [f64; 2] = [60.0, 600.0];
-/// Peak pods (p95) over the steady replicas: the bounds of low and medium.
+/// Peak ReplicaSet pods (p95) over the steady replicas: the bounds of low
+/// and medium.
 pub const PEAK_PODS_RATIO: [f64; 2] = [1.3, 1.75];
 
 /// Grades `value` against `[good, fair]` upper bounds (inclusive).
@@ -172,9 +174,10 @@ pub fn rollback(s: &StrategySummary) -> Option<(Mark, f64)> {
     Some((mark(t, ROLLBACK_SECONDS), t))
 }
 
-/// Cost: p95 peak pods as a multiple of the steady `replicas`.
+/// Cost: the p95 of the most pods the ReplicaSets owned at once, as a
+/// multiple of the steady `replicas`.
 pub fn cost(s: &StrategySummary, replicas: u32) -> Option<(Mark, f64)> {
-    let peak = s.all[Metric::PeakPods].p95?;
+    let peak = s.all[Metric::PeakReplicas].p95?;
     let ratio = peak / f64::from(replicas.max(1));
     Some((mark(ratio, PEAK_PODS_RATIO), ratio))
 }
@@ -220,6 +223,21 @@ mod tests {
         // Nothing stalls: 0 of 900, 0–0.42%.
         assert_eq!(verdict(0).not_out, 0);
         assert_eq!(verdict(0).verdict, DeployVerdict::Deploys);
+    }
+
+    #[test]
+    fn cost_is_the_pods_asked_for_not_the_pods_shutting_down() {
+        use crate::recommend::fixtures::{FIGURES, run, stat};
+        // 10 replicas. A rolling update asks for 12 at most (1.2×, low), but
+        // with a long grace period old pods still shut down beside them: 20
+        // exist at once, the 2.00× of a second environment.
+        let mut s = run([FIGURES; 4]).strategies.remove(1);
+        s.all[Metric::PeakReplicas] = stat(1000, 12.0);
+        s.all[Metric::PeakPods] = stat(1000, 20.0);
+        assert_eq!(cost(&s, 10), Some((Mark::Good, 1.2)));
+        // Blue-green's second stack is asked for: 20 of them, high.
+        s.all[Metric::PeakReplicas] = stat(1000, 20.0);
+        assert_eq!(cost(&s, 10), Some((Mark::Poor, 2.0)));
     }
 
     #[test]

@@ -194,6 +194,9 @@ const ROWS: &[Row] = &[
     ("peak pods                      max", |s| {
         num(s.all[Metric::PeakPods].max, 0)
     }),
+    ("pods asked for (not shutting)  p95", |s| {
+        num(s.all[Metric::PeakReplicas].p95, 0)
+    }),
     ("extra pod-hours                mean", |s| {
         num(s.all[Metric::ExtraPodHours].mean, 2)
     }),

@@ -211,12 +211,19 @@ fn rollback_cell(s: &StrategySummary) -> Cell {
 
 fn cost_cell(s: &StrategySummary, replicas: u32) -> Cell {
     let graded = grade::cost(s, replicas);
-    let peak = s.all[Metric::PeakPods].p95;
+    let asked = s.all[Metric::PeakReplicas].p95;
+    let existing = s.all[Metric::PeakPods].p95;
     let mut evidence = vec![
         format!(
-            "peak pods p95 {}{}",
-            opt(peak, count),
-            graded.map_or(String::new(), |g| format!(" ({:.2}×)", g.1))
+            "pods asked for p95 {}{}{}",
+            opt(asked, count),
+            graded.map_or(String::new(), |g| format!(" ({:.2}×)", g.1)),
+            match (existing, asked) {
+                (Some(e), Some(a)) if count(e) != count(a) => {
+                    format!(", {} with those shutting down", count(e))
+                }
+                _ => String::new(),
+            }
         ),
         format!(
             "extra pod-hours {}",

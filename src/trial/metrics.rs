@@ -96,6 +96,9 @@ pub struct TrialResult {
     pub extra_memory_requested_gib: f64,
     /// Pods that found no room when created and waited Pending (0: it fit).
     pub pods_waited_for_room: f64,
+    /// Most pods the ReplicaSets owned at once: Pending or running, not
+    /// terminating (the pods a strategy asks for; cost is graded on them).
+    pub peak_replicas: f64,
     /// How the trial ended.
     pub outcome: Outcome,
     /// Whether the release was bad.
@@ -141,12 +144,14 @@ pub enum Metric {
     ExtraMemoryRequestedGib,
     /// `pods_waited_for_room`.
     PodsWaitedForRoom,
+    /// `peak_replicas`.
+    PeakReplicas,
 }
 
 impl Metric {
     /// Every metric, in report order (the order of `summary.json`'s keys,
     /// `summary.csv`'s rows and `trials.csv`'s columns).
-    pub const ALL: [Metric; 16] = [
+    pub const ALL: [Metric; 17] = [
         Metric::FailedRequests,
         Metric::AffectedUsers,
         Metric::ErrorBudgetBurn,
@@ -163,6 +168,7 @@ impl Metric {
         Metric::ExtraCpuRequested,
         Metric::ExtraMemoryRequestedGib,
         Metric::PodsWaitedForRoom,
+        Metric::PeakReplicas,
     ];
 
     /// How many metrics there are.
@@ -187,6 +193,7 @@ impl Metric {
             Metric::ExtraCpuRequested => "extra_cpu_requested",
             Metric::ExtraMemoryRequestedGib => "extra_memory_requested_gib",
             Metric::PodsWaitedForRoom => "pods_waited_for_room",
+            Metric::PeakReplicas => "peak_replicas",
         }
     }
 
@@ -223,7 +230,8 @@ impl Metric {
             | Metric::NodesAdded
             | Metric::ExtraCpuRequested
             | Metric::ExtraMemoryRequestedGib
-            | Metric::PodsWaitedForRoom => 1e3,
+            | Metric::PodsWaitedForRoom
+            | Metric::PeakReplicas => 1e3,
         }
     }
 }
@@ -249,6 +257,7 @@ impl TrialResult {
             Metric::ExtraCpuRequested => Some(self.extra_cpu_requested),
             Metric::ExtraMemoryRequestedGib => Some(self.extra_memory_requested_gib),
             Metric::PodsWaitedForRoom => Some(self.pods_waited_for_room),
+            Metric::PeakReplicas => Some(self.peak_replicas),
         }
     }
 }
@@ -398,6 +407,7 @@ mod tests {
         assert!(names.iter().all(snake), "{names:?}");
         assert_eq!(names[0], "failed_requests");
         assert_eq!(names[15], "pods_waited_for_room");
+        assert_eq!(names[16], "peak_replicas");
     }
 
     #[test]

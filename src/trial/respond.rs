@@ -756,6 +756,7 @@ impl World<'_> {
             extra_memory_requested_gib: f64::from(extra_peak) * pod.memory_bytes as f64
                 / (1u64 << 30) as f64,
             pods_waited_for_room: f64::from(self.cluster.waited_for_room()),
+            peak_replicas: f64::from(self.cluster.peak_active()),
             outcome: self.outcome(),
             bad,
             requests: self.requests,

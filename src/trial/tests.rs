@@ -147,6 +147,7 @@ fn recreate_fails_every_request_of_its_downtime() {
     assert_eq!(r.capacity_shortfall_s, 60.0);
     assert_eq!(r.deploy_duration_s, Some(60.0));
     assert_eq!(r.peak_pods, 10.0);
+    assert_eq!(r.peak_replicas, 10.0);
     assert_eq!(r.outcome, Outcome::Succeeded);
     // Every user sends 0.01 rps; 60 s of total failure: 1 − e^(−0.6) of them.
     let expect = 10_000.0 * (1.0 - (-0.6f64).exp());
@@ -177,6 +178,9 @@ fn terminating_pods_are_not_counted_by_the_controller() {
     let r = run(&sc, 1);
     assert_eq!(r.peak_pods, 12.0);
     assert_eq!(r.deploy_duration_s, Some(300.0));
+    // The ReplicaSets never own more than 10 + maxSurge 1: the twelfth pod
+    // is shutting down, not asked for (cost is graded on 11, 1.1×).
+    assert_eq!(r.peak_replicas, 11.0);
 }
 
 #[test]

@@ -18,7 +18,7 @@ const CHECKOUT: &str = "scenarios/checkout-api.yaml";
 const BAD: &str = "tests/data/bad";
 
 /// The numeric keys of DESIGN §3, in order.
-const METRICS: [&str; 16] = [
+const METRICS: [&str; 17] = [
     "failed_requests",
     "affected_users",
     "error_budget_burn",
@@ -35,6 +35,7 @@ const METRICS: [&str; 16] = [
     "extra_cpu_requested",
     "extra_memory_requested_gib",
     "pods_waited_for_room",
+    "peak_replicas",
 ];
 const OUTCOMES: [&str; 6] = [
     "succeeded",
