@@ -188,6 +188,9 @@ impl World<'_> {
         }
         if phase == Phase::Aborted && self.undo_at.is_none() {
             self.undo_at = Some(now); // a controller aborted by itself
+            if self.db.blocks_old() {
+                self.rollback_made_it_worse(ctx);
+            }
         }
         let resumed = phase == Phase::Progressing && self.phase != Phase::Progressing;
         self.phase = phase;
@@ -436,6 +439,20 @@ impl World<'_> {
         });
     }
 
+    /// A controller rolled back by itself onto old code that fails on the
+    /// new schema: every request now fails. The abort notifies the team and
+    /// the outage pages them; whoever of the on-call arrives first (one
+    /// already on the way, or this page) must fix the database, as their
+    /// own undo would (see [`World::decide`]).
+    fn rollback_made_it_worse(&mut self, ctx: &mut Context<'_, Ev>) {
+        self.note("rollback_broke_old", || {
+            "the old code fails on the new schema: the team is paged".into()
+        });
+        let delay = self.human_delay();
+        self.people_pending += 1;
+        ctx.schedule_in(delay, Ev::Decide);
+    }
+
     /// The human has looked. A first page whose cause is gone is stood
     /// down: the error ratio is under the alert's threshold — while the
     /// rollout is under way, now (its own transient, e.g. a Recreate's
@@ -446,6 +463,12 @@ impl World<'_> {
     /// else, is rolled back.
     pub(super) fn decide(&mut self, now: SimTime, ctx: &mut Context<'_, Ev>) {
         if self.undo_at.is_some() {
+            if self.db.blocks_old() && !self.db.migrating {
+                // The controller's rollback left the old code failing on
+                // the new schema: the database must go back too.
+                self.revert_schema(ctx);
+                return;
+            }
             // A controller rolled back while they were on their way: the
             // page stands as the detection, and there is nothing to undo.
             self.note("already_rolled_back", || {

@@ -844,6 +844,45 @@ fn rolling_back_over_an_irreversible_change_means_restoring_from_backup() {
 }
 
 #[test]
+fn an_automatic_rollback_onto_a_broken_schema_pages_for_a_restore() {
+    // A breaking, irreversible change applied first (instantly, at 0 s):
+    // old pods fail every request from then on. The 10% canary (ready at
+    // 30 s) fails every request too; its analysis fails it at 90 s and
+    // Argo sends all traffic back to the old pods — which still fail.
+    // No alert can fire (threshold out of reach): the abort's page is the
+    // only one. The on-call arrives 120 s later (ack 60 s + decide 60 s),
+    // at 210 s, and restores the database (1 h): back at 3,810 s.
+    let mut sc = broken_routed_canary(600, 60);
+    sc.observability.alerting.burn_rate_threshold = 1e9;
+    sc.schema_change = Some(schema(SchemaKind::Breaking));
+    let r = run(&sc, 0);
+    assert_eq!(r.outcome, Outcome::DataLoss);
+    assert_eq!(r.time_to_detect_s, Some(60.0), "the analysis, at 90 s");
+    // Undo (the abort, 90 s) → healthy: 3,810 − 90 s.
+    assert_eq!(r.rollback_time_s, Some(3720.0));
+    // Onset (the canary's first traffic, 30 s) → recovery.
+    assert_eq!(r.time_to_recover_s, Some(3780.0));
+    // Every request of 0–3,810 s at 100 rps fails.
+    assert!(
+        (r.failed_requests - 100.0 * 3810.0).abs() < 1e-6,
+        "{}",
+        r.failed_requests
+    );
+    let events = trace(&sc, 0);
+    let at = |name: &str| events.iter().find(|e| e.event == name).map(|e| e.t_s);
+    assert_eq!(at("rollback_broke_old"), Some(90.0));
+    assert_eq!(at("schema_revert"), Some(210.0));
+    assert_eq!(at("recovered"), Some(3810.0));
+    // A reversible change goes back by its down-migration (0 s here): the
+    // release was caught and undone, recovered when the person has acted.
+    sc.schema_change.as_mut().unwrap().reversible = true;
+    let r = run(&sc, 0);
+    assert_eq!(r.outcome, Outcome::RolledBack);
+    assert_eq!(r.time_to_recover_s, Some(210.0 - 30.0));
+    assert!((r.failed_requests - 100.0 * 210.0).abs() < 1e-6);
+}
+
+#[test]
 fn a_mutable_tag_makes_undo_wait_for_a_rebuild() {
     let mut sc = base();
     bad(
