@@ -4,12 +4,13 @@
 
 use serde::Serialize;
 
+use super::deploys::{DeployVerdict, Deploys, MAX_NOT_DEPLOYED, deploys};
 use super::needs::Needs;
 use crate::montecarlo::{Capacity, StrategySummary};
 use crate::scenario::{Constraints, Scenario};
 use crate::sim::Duration;
 use crate::stats::Summary;
-use crate::trial::{Metric, Outcome, PerMetric};
+use crate::trial::{Metric, PerMetric};
 
 /// One item of the checklist, named by the `constraints` key it is checked
 /// against.
@@ -33,14 +34,14 @@ pub enum Item {
     MaxCost,
     /// Whether the rollout fits the cluster at p95 (a limit with `fitCluster: true`).
     FitCluster,
-    /// The one check that always applies: a strategy whose rollouts stall
-    /// more than [`MAX_STALLED`] of the time does not deploy.
-    ProgressDeadline,
+    /// The one check that always applies: a strategy whose good releases
+    /// do not go out does not deploy ([`super::deploys`]).
+    Deploys,
 }
 
 impl Item {
     /// Every item, in checklist order: blast radius, recovery,
-    /// capabilities, resources, stalls.
+    /// capabilities, resources, deploying at all.
     pub const ALL: [Item; 10] = [
         Item::MaxFailedRequests,
         Item::MaxAffectedUsers,
@@ -51,10 +52,10 @@ impl Item {
         Item::MaxExtraPodHours,
         Item::MaxCost,
         Item::FitCluster,
-        Item::ProgressDeadline,
+        Item::Deploys,
     ];
 
-    /// The `constraints` key (`progressDeadline` for the stall check).
+    /// The `constraints` key (`deploys` for the check that always applies).
     pub fn key(self) -> &'static str {
         match self {
             Item::MaxFailedRequests => "maxFailedRequests",
@@ -66,12 +67,12 @@ impl Item {
             Item::MaxExtraPodHours => "maxExtraPodHours",
             Item::MaxCost => "maxCost",
             Item::FitCluster => "fitCluster",
-            Item::ProgressDeadline => "progressDeadline",
+            Item::Deploys => "deploys",
         }
     }
 
     /// The p95 a numeric item measures: its metric, and whether over bad
-    /// releases only. `None` for capabilities, fit and stalls.
+    /// releases only. `None` for capabilities, fit and deploying.
     pub fn figure(self) -> Option<(Metric, Scope)> {
         match self {
             Item::MaxFailedRequests => Some((Metric::FailedRequests, Scope::GivenBad)),
@@ -80,7 +81,7 @@ impl Item {
             Item::MaxTimeToRecover => Some((Metric::TimeToRecover, Scope::GivenBad)),
             Item::MaxExtraPodHours => Some((Metric::ExtraPodHours, Scope::All)),
             Item::MaxCost => Some((Metric::Cost, Scope::All)),
-            Item::TrafficRouter | Item::Metrics | Item::FitCluster | Item::ProgressDeadline => None,
+            Item::TrafficRouter | Item::Metrics | Item::FitCluster | Item::Deploys => None,
         }
     }
 
@@ -94,7 +95,7 @@ impl Item {
             Item::MaxTimeToRecover => c.max_time_to_recover.map(|d| d.as_secs_f64()),
             Item::MaxExtraPodHours => c.max_extra_pod_hours,
             Item::MaxCost => c.max_cost,
-            Item::TrafficRouter | Item::Metrics | Item::FitCluster | Item::ProgressDeadline => None,
+            Item::TrafficRouter | Item::Metrics | Item::FitCluster | Item::Deploys => None,
         }
     }
 }
@@ -156,6 +157,8 @@ pub struct Check {
     /// Time to recover only: the bad releases not recovered within the
     /// horizon, when there are any.
     pub unrecovered: Option<Unrecovered>,
+    /// The deploys check only: the good releases that did not go out.
+    pub deploys: Option<Deploys>,
 }
 
 /// Bad releases that were never recovered from within `monteCarlo.horizon`.
@@ -182,9 +185,6 @@ impl Unrecovered {
     }
 }
 
-/// Above this share of stalled rollouts a strategy rarely deploys at all.
-pub const MAX_STALLED: f64 = 0.5;
-
 /// Bad releases not recovered within the horizon above this share put the
 /// 95th percentile of time to recover beyond the horizon.
 pub const UNRECOVERED_P95: f64 = 0.05;
@@ -201,7 +201,7 @@ pub fn checklist(sc: &Scenario, st: &StrategySummary, needs: &Needs) -> Vec<Chec
             }
             Item::Metrics => capability(item, needs.metrics, c.map(|c| c.metrics)),
             Item::FitCluster => fits(&st.capacity, c.is_some_and(|c| c.fit_cluster)),
-            Item::ProgressDeadline => stalls(st),
+            Item::Deploys => deploys_check(st),
             Item::MaxFailedRequests
             | Item::MaxAffectedUsers
             | Item::MaxErrorBudgetBurn
@@ -227,23 +227,25 @@ fn blank(item: Item, status: Status) -> Check {
         ratio: None,
         excess: None,
         unrecovered: None,
+        deploys: None,
     }
 }
 
-/// The one item checked without a constraint: a strategy whose rollouts
-/// mostly stall at the progress deadline (e.g. no room for a second stack)
+/// The one item checked without a constraint: a strategy whose good
+/// releases do not go out (e.g. no room for a second stack: they stall)
 /// does not deploy, however small its blast radius looks.
-fn stalls(st: &StrategySummary) -> Check {
-    let share = st.outcomes[Outcome::Stalled] as f64 / st.trials().max(1) as f64;
-    let status = if share > MAX_STALLED {
+fn deploys_check(st: &StrategySummary) -> Check {
+    let d = deploys(st);
+    let status = if d.verdict == DeployVerdict::DoesNotDeploy {
         Status::Broken
     } else {
         Status::Met
     };
     Check {
-        measured: Some(Value::Number(share)),
-        limit: Some(Value::Number(MAX_STALLED)),
-        ..blank(Item::ProgressDeadline, status)
+        measured: Some(Value::Number(d.share)),
+        limit: Some(Value::Number(MAX_NOT_DEPLOYED)),
+        deploys: Some(d),
+        ..blank(Item::Deploys, status)
     }
 }
 

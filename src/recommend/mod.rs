@@ -15,10 +15,12 @@
 //! text and the JSON); nothing here imports `report`.
 
 mod checks;
+mod deploys;
 mod needs;
 mod pick;
 
-pub use checks::{Check, Item, MAX_STALLED, Scope, Status, UNRECOVERED_P95, Unrecovered, Value};
+pub use checks::{Check, Item, Scope, Status, UNRECOVERED_P95, Unrecovered, Value};
+pub use deploys::{DeployVerdict, Deploys, MAX_NOT_DEPLOYED, deploys};
 pub use needs::{Grade, Needs, needs};
 pub use pick::{Basis, Criterion, Pick, RunnerUp, worst_ratio};
 
@@ -134,8 +136,8 @@ impl Recommendation {
 /// fewest broken constraints, then the fewest missing capabilities (router,
 /// metrics), then the smallest worst measured/limit ratio, then complexity.
 /// Without a `constraints` section: the lowest error-budget burn given a bad
-/// release (p95), ties by complexity. Either way a strategy that mostly
-/// stalls (the `progressDeadline` check) counts as broken. [`Pick`] says
+/// release (p95), ties by complexity. Either way a strategy that does not
+/// deploy (the `deploys` check) counts as broken. [`Pick`] says
 /// which of these decided.
 pub fn recommend(sc: &Scenario, summary: &RunSummary) -> Recommendation {
     let strategies: Vec<StrategyVerdict> = summary

@@ -173,9 +173,27 @@ fn without_constraints_the_least_burn_wins() {
     });
     let rec = recommend(&sc(""), &run([FIGURES, FIGURES, stuck, FIGURES]));
     assert_eq!(best(&rec), Some("recreate"));
-    assert_eq!(keys(&rec.strategies[2]), ["progressDeadline"]);
-    let c = check(&rec, "blue-green", Item::ProgressDeadline);
-    assert_eq!(c.measured, Some(Value::Number(0.99)));
+    assert_eq!(keys(&rec.strategies[2]), ["deploys"]);
+    // The fixture's 1,000 − 990 succeeded are its 100 bad releases' share
+    // of 1,000: 890 of 900 good releases stay out.
+    let c = check(&rec, "blue-green", Item::Deploys);
+    assert_eq!(c.measured, Some(Value::Number(890.0 / 900.0)));
+    // Nor one in ten: 90 of 900 (95% CI 8.2–12.1%) is wholly over one in
+    // twenty, though far from the "mostly stalls" it once took.
+    let flaky = with(|f| {
+        f.burn = 0.0;
+        f.stalled = 190;
+    });
+    let rec = recommend(&sc(""), &run([FIGURES, FIGURES, flaky, FIGURES]));
+    assert_eq!(best(&rec), Some("recreate"));
+    assert_eq!(keys(&rec.strategies[2]), ["deploys"]);
+    // One in fifty goes out as a pick: 18 of 900 (1.3–3.1%).
+    let fine = with(|f| {
+        f.burn = 0.0;
+        f.stalled = 118;
+    });
+    let rec = recommend(&sc(""), &run([FIGURES, FIGURES, fine, FIGURES]));
+    assert_eq!(best(&rec), Some("blue-green"));
 }
 
 #[test]

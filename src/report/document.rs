@@ -221,7 +221,7 @@ fn evidence(r: &Report) -> Vec<Block> {
                 ]
             })
             .chain(deploys_evidence(&v.deploys).map(|line| {
-                let (word, mark) = v.deploys.verdict.word();
+                let (word, mark) = grade::deploy_word(v.deploys.verdict);
                 vec![
                     styled("deploys", Style::Strong),
                     plain(": "),
@@ -331,7 +331,7 @@ fn grades_legend() -> Block {
         format!(
             "deploys — first of all: when more than {} of good releases do not go out (the \
              whole 95% interval above it), risk, rollback speed and cost are not graded",
-            pct(grade::MAX_NOT_DEPLOYED)
+            pct(crate::recommend::MAX_NOT_DEPLOYED)
         ),
     ];
     Block::List(items.into_iter().map(|t| vec![plain(t)]).collect())

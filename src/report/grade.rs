@@ -22,17 +22,16 @@
 //! - **complexity**: what the strategy needs beyond a Deployment, as
 //!   [`crate::recommend::Needs::complexity`] grades it.
 //!
-//! Before any of them: does it deploy? A strategy whose good releases do not
-//! go out (rolled back by a noisy check, stalled at the progress deadline,
-//! restored from backup) more than [`MAX_NOT_DEPLOYED`] of the time, by the
-//! lower end of the share's 95% interval, is graded on that alone: a small
-//! blast radius means nothing when the release never ships.
+//! Before any of them: does it deploy ([`crate::recommend::deploys`], the
+//! rule `recommend` picks by too)? A strategy that does not is graded on
+//! that alone: a small blast radius means nothing when the release never
+//! ships.
 
 use serde::Serialize;
 
 use crate::montecarlo::StrategySummary;
-use crate::stats::wilson95;
-use crate::trial::{Metric, Outcome};
+use crate::recommend::DeployVerdict;
+use crate::trial::Metric;
 
 /// A grade, from the reader's side: good, fair or poor. Each column says it
 /// in its own words (risk "low", rollback "fast", …).
@@ -97,68 +96,12 @@ pub fn mark(value: f64, bounds: [f64; 2]) -> Mark {
     }
 }
 
-/// The share of good releases that may fail to go out before the other
-/// grades stop meaning anything: one deploy in twenty.
-pub const MAX_NOT_DEPLOYED: f64 = 0.05;
-
-/// Whether a strategy's good releases go out.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Deploys {
-    /// Good releases simulated.
-    pub good: u64,
-    /// Those that did not end `succeeded`.
-    pub not_out: u64,
-    /// `not_out / good`.
-    pub share: f64,
-    /// The share's 95% Wilson interval.
-    pub ci95: [f64; 2],
-    pub verdict: DeployVerdict,
-}
-
-/// [`Deploys`] read against [`MAX_NOT_DEPLOYED`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeployVerdict {
-    /// The whole interval is at or under the line.
-    Deploys,
-    /// The interval holds the line: too few trials to tell.
-    Unsure,
-    /// The whole interval is over the line: the other grades are withheld.
-    DoesNotDeploy,
-}
-
-impl DeployVerdict {
-    /// The verdict in a word, and as a mark.
-    pub fn word(self) -> (&'static str, Mark) {
-        match self {
-            DeployVerdict::Deploys => ("yes", Mark::Good),
-            DeployVerdict::Unsure => ("unsure", Mark::Fair),
-            DeployVerdict::DoesNotDeploy => ("no", Mark::Poor),
-        }
-    }
-}
-
-/// Does the strategy deploy: the good releases (trials less the bad ones)
-/// that did not succeed, against [`MAX_NOT_DEPLOYED`].
-pub fn deploys(s: &StrategySummary) -> Deploys {
-    let good = s
-        .trials()
-        .saturating_sub(s.given_bad[Metric::FailedRequests].count);
-    let not_out = good.saturating_sub(s.outcomes[Outcome::Succeeded]);
-    let ci95 = wilson95(not_out, good);
-    let verdict = if ci95[0] > MAX_NOT_DEPLOYED {
-        DeployVerdict::DoesNotDeploy
-    } else if ci95[1] > MAX_NOT_DEPLOYED {
-        DeployVerdict::Unsure
-    } else {
-        DeployVerdict::Deploys
-    };
-    Deploys {
-        good,
-        not_out,
-        share: not_out as f64 / good.max(1) as f64,
-        ci95,
-        verdict,
+/// The deploy verdict in a word, and as a mark.
+pub fn deploy_word(v: DeployVerdict) -> (&'static str, Mark) {
+    match v {
+        DeployVerdict::Deploys => ("yes", Mark::Good),
+        DeployVerdict::Unsure => ("unsure", Mark::Fair),
+        DeployVerdict::DoesNotDeploy => ("no", Mark::Poor),
     }
 }
 
@@ -197,32 +140,6 @@ mod tests {
         // Surge 25% (1.25×) is low; blue-green's second stack (2×) is high.
         assert_eq!(mark(1.25, PEAK_PODS_RATIO), Mark::Good);
         assert_eq!(mark(2.0, PEAK_PODS_RATIO), Mark::Poor);
-    }
-
-    #[test]
-    fn a_strategy_is_first_graded_on_whether_it_deploys() {
-        use crate::recommend::fixtures::{FIGURES, run, with};
-        // 1,000 trials, 100 bad: 900 good releases. The fixture counts
-        // 1,000 − stalled succeeded, its 100 bad releases among them, so
-        // stalled − 100 good releases do not go out.
-        let verdict = |stalled: u64| {
-            let s = run([with(|f| f.stalled = stalled), FIGURES, FIGURES, FIGURES]);
-            deploys(&s.strategies[0])
-        };
-        // 30 of 900 = 3.3%: Wilson 2.35–4.72%, all under 5%.
-        let d = verdict(130);
-        assert_eq!((d.good, d.not_out), (900, 30));
-        assert!((d.ci95[0] - 0.0235).abs() < 5e-4 && (d.ci95[1] - 0.0472).abs() < 5e-4);
-        assert_eq!(d.verdict, DeployVerdict::Deploys);
-        // 45 of 900 = 5%: 3.76–6.62%, the line inside.
-        assert_eq!(verdict(145).verdict, DeployVerdict::Unsure);
-        // 65 of 900 = 7.2%: 5.71–9.11%, all over.
-        let d = verdict(165);
-        assert!((d.ci95[0] - 0.0571).abs() < 5e-4, "{:?}", d.ci95);
-        assert_eq!(d.verdict, DeployVerdict::DoesNotDeploy);
-        // Nothing stalls: 0 of 900, 0–0.42%.
-        assert_eq!(verdict(0).not_out, 0);
-        assert_eq!(verdict(0).verdict, DeployVerdict::Deploys);
     }
 
     #[test]

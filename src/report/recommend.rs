@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::format::{number, percent, seconds, times};
+use super::format::{self, number, percent, seconds, times};
 use crate::error::Error;
 use crate::montecarlo::Capacity;
 use crate::recommend::{
@@ -175,7 +175,7 @@ pub fn reason(rec: &Recommendation) -> String {
     match pick.basis {
         Basis::MeetsAll { count } => meeting_reason(rec, best, runner, count),
         Basis::Closest => closest_reason(best, runner),
-        Basis::LeastBurn => least_burn_reason(best, runner),
+        Basis::LeastBurn => least_burn_reason(best, runner, rec.strategies.len()),
     }
 }
 
@@ -255,13 +255,14 @@ fn closest_reason(r: &StrategyVerdict, runner: Runner<'_>) -> String {
     }
 }
 
-/// Why the strategy that burns least won (no constraints).
-fn least_burn_reason(r: &StrategyVerdict, runner: Runner<'_>) -> String {
+/// Why the strategy that burns least won (no constraints), of `n` in the run.
+fn least_burn_reason(r: &StrategyVerdict, runner: Runner<'_>, n: usize) -> String {
     let shown = |s: &StrategyVerdict| {
         s.figure(Item::MaxErrorBudgetBurn)
             .map_or_else(|| "not measured".to_owned(), percent)
     };
     match runner {
+        None if n > 1 => "It is the only strategy that deploys.".to_owned(),
         None => "It is the only strategy in the run.".to_owned(),
         Some((o, Some(Criterion::Burn))) => format!(
             "A bad release burns p95 {} of the error budget under it, against {} under {}.",
@@ -285,8 +286,12 @@ fn broken_list(r: &StrategyVerdict) -> String {
         .broken()
         .map(|c| match (c.ratio, c.measured) {
             (Some(x), _) => format!("{} ({})", c.item.key(), times(x)),
-            (None, Some(Value::Number(share))) if c.item == Item::ProgressDeadline => {
-                format!("{} ({} of rollouts)", c.item.key(), percent(share))
+            (None, Some(Value::Number(share))) if c.item == Item::Deploys => {
+                format!(
+                    "{} ({} of good releases stay out)",
+                    c.item.key(),
+                    percent(share)
+                )
             }
             (None, None) if c.item == Item::MaxTimeToRecover => {
                 format!("{} (beyond the horizon)", c.item.key())
@@ -379,7 +384,7 @@ pub fn measure(item: Item) -> &'static str {
         Item::MaxExtraPodHours => "extra pod-hours, p95",
         Item::MaxCost => "cost, p95",
         Item::FitCluster => "resource headroom, p95",
-        Item::ProgressDeadline => "rollouts stalled (progress deadline)",
+        Item::Deploys => "good releases that do not go out",
     }
 }
 
@@ -389,7 +394,7 @@ fn show(item: Item, x: f64) -> String {
     match item {
         Item::MaxErrorBudgetBurn => percent(x),
         Item::MaxTimeToRecover => seconds(x),
-        // The flags, the fit and the stall share are worded by their own
+        // The flags, the fit and the deploy share are worded by their own
         // functions and never shown here.
         Item::MaxFailedRequests
         | Item::MaxAffectedUsers
@@ -398,7 +403,7 @@ fn show(item: Item, x: f64) -> String {
         | Item::TrafficRouter
         | Item::Metrics
         | Item::FitCluster
-        | Item::ProgressDeadline => number(x),
+        | Item::Deploys => number(x),
     }
 }
 
@@ -409,7 +414,7 @@ pub fn check_words(c: &Check, capacity: &Capacity) -> String {
         Item::TrafficRouter => capability_words(c, &ROUTER),
         Item::Metrics => capability_words(c, &METRICS),
         Item::FitCluster => fit_words(c, capacity),
-        Item::ProgressDeadline => stall_words(c),
+        Item::Deploys => deploys_words(c),
         Item::MaxTimeToRecover => recovery_words(c),
         Item::MaxFailedRequests
         | Item::MaxAffectedUsers
@@ -518,18 +523,15 @@ fn fit_words(c: &Check, cap: &Capacity) -> String {
     text
 }
 
-fn stall_words(c: &Check) -> String {
-    let share = match c.measured {
-        Some(Value::Number(x)) => x,
-        _ => 0.0,
+fn deploys_words(c: &Check) -> String {
+    let Some(d) = &c.deploys else {
+        return "–".to_owned();
     };
+    let share = format::share_ci(d.share, d.ci95);
     if c.status == Status::Broken {
-        format!(
-            "{} of rollouts stall: it rarely deploys at all",
-            percent(share)
-        )
+        format!("{share} of good releases do not go out: it does not deploy")
     } else {
-        format!("{} of rollouts stall", percent(share))
+        format!("{share} of good releases do not go out")
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::grade::Mark;
+use super::grade::{self, Mark};
 use super::view::{Cell, Report, StrategyView, deploys_evidence};
 use crate::montecarlo::{RunSummary, StrategySummary};
 use crate::stats::Summary;
@@ -73,7 +73,7 @@ fn evidence(out: &mut String, r: &Report, color: bool) {
             let _ = writeln!(out, "  {}", evidence_line(c, color));
         }
         if let Some(line) = deploys_evidence(&v.deploys) {
-            let (word, mark) = v.deploys.verdict.word();
+            let (word, mark) = grade::deploy_word(v.deploys.verdict);
             let _ = writeln!(
                 out,
                 "  {:<15}{} {line}",

@@ -5,10 +5,10 @@
 use serde::Serialize;
 
 use super::format::{self, percent, seconds};
-use super::grade::{self, Column, DeployVerdict, Deploys, Mark};
+use super::grade::{self, Column, Mark};
 use super::recommend::needs_words;
 use crate::montecarlo::{RunSummary, StrategySummary};
-use crate::recommend::{self, Grade, Needs};
+use crate::recommend::{self, DeployVerdict, Deploys, Grade, Needs};
 use crate::scenario::{Scenario, SchemaApply, SchemaKind};
 use crate::stats::Summary;
 use crate::trial::{Metric, Outcome};
@@ -97,7 +97,7 @@ impl Report {
 fn view(sc: &Scenario, s: &StrategySummary, bad_trials: u64) -> StrategyView {
     let strategy = sc.strategies.iter().find(|st| st.name == s.name);
     let needs = strategy.map_or_else(Needs::default, |st| recommend::needs(sc, st));
-    let deploys = grade::deploys(s);
+    let deploys = recommend::deploys(s);
     let mut measured = [
         risk_cell(s, bad_trials),
         rollback_cell(s),
@@ -286,7 +286,7 @@ fn fits_when(views: &[StrategyView]) -> Vec<String> {
                 "{}; but {}, around the {} line",
                 compared(views, &all, &best, i),
                 not_out_words(&v.deploys),
-                percent(grade::MAX_NOT_DEPLOYED)
+                percent(recommend::MAX_NOT_DEPLOYED)
             ),
             DeployVerdict::Deploys => compared(views, &all, &best, i),
         })

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use deploysim::montecarlo::{self, Plan};
-use deploysim::report::grade::{DeployVerdict, MAX_NOT_DEPLOYED};
+use deploysim::recommend::{DeployVerdict, MAX_NOT_DEPLOYED};
 use deploysim::report::view::{Report, StrategyView};
 use deploysim::scenario;
 

@@ -102,7 +102,7 @@ fn json_has_the_documented_fields() {
                 "maxExtraPodHours",
                 "maxCost",
                 "fitCluster",
-                "progressDeadline",
+                "deploys",
             ]
         );
         for c in checks {

@@ -157,10 +157,22 @@ fn without_constraints_it_says_how_to_add_them() {
         f.stalled = 990;
     });
     let rec = recommend(&sc(""), &run([FIGURES, FIGURES, stuck, FIGURES]));
-    assert!(text(&rec).contains("breaks progressDeadline (99% of rollouts)"));
+    assert!(
+        text(&rec).contains("breaks deploys (99% of good releases stay out)"),
+        "{}",
+        text(&rec)
+    );
+    // 890 of 900: Wilson 97.97–99.40%.
     assert_eq!(
-        said(&rec, "blue-green", Item::ProgressDeadline),
-        "99% of rollouts stall: it rarely deploys at all"
+        said(&rec, "blue-green", Item::Deploys),
+        "98.9% (95% CI 98–99.4%) of good releases do not go out: it does not deploy"
+    );
+    // Alone in deploying, it is not alone in the run.
+    let rec = recommend(&sc(""), &run([FIGURES, stuck, stuck, stuck]));
+    assert!(
+        text(&rec).contains("It is the only strategy that deploys."),
+        "{}",
+        text(&rec)
     );
 }
 
