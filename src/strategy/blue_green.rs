@@ -7,8 +7,12 @@
 //! preview is scaled to full size, the active Service switches to it (after
 //! an endpoint-propagation delay), post-promotion analysis may run, and blue
 //! is scaled down after `scaleDownDelaySeconds`. An abort switches back to
-//! blue at once while blue is still up; once blue is gone it must start again
-//! from cold, and the rollback takes that long.
+//! blue at once while blue is still up. Once blue is gone (the rollout is
+//! complete) an undo is a new update back to the old template, as `kubectl
+//! argo rollouts undo` makes it: blue comes up from cold as the preview,
+//! passes the pre-promotion tests, waits for its promotion (the
+//! auto-promotion delay, or a person), grows to full size and takes the
+//! traffic; green goes after `scaleDownDelaySeconds`.
 
 use super::{Action, Ask, Check, Cx, Phase, Routing};
 use crate::cluster::Version;
@@ -45,6 +49,8 @@ const SWITCHED: u32 = 3;
 const BLUE_DOWN: u32 = 4;
 const SWITCHED_BACK: u32 = 5;
 const GREEN_DOWN: u32 = 6;
+const REDO_SMOKE_DONE: u32 = 7;
+const REDO_PROMOTE: u32 = 8;
 
 /// Slot of the post-promotion analysis run.
 const POST: u8 = 0;
@@ -69,6 +75,18 @@ enum Stage {
     Aborting,
 }
 
+/// An undo after blue was gone runs blue through a rollout of its own:
+/// where that rollout stands (`None`: an abort, or the redo at its switch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Redo {
+    /// Blue's preview is coming up.
+    Preview,
+    /// Pre-promotion tests run against it (blue passes them).
+    SmokeTest,
+    /// Waiting for auto-promotion or a person.
+    AwaitPromotion,
+}
+
 /// The blue-green controller.
 #[derive(Clone, Debug)]
 pub struct BlueGreenCtl {
@@ -80,6 +98,10 @@ pub struct BlueGreenCtl {
     green_down: bool,
     /// Aborting: the switch back has been started.
     switching_back: bool,
+    /// Aborting after blue was gone: the redo's stage before its switch.
+    redo: Option<Redo>,
+    /// The switch back ends a redo: green goes after scaleDownDelaySeconds.
+    redone: bool,
 }
 
 impl BlueGreenCtl {
@@ -92,6 +114,8 @@ impl BlueGreenCtl {
             blue_down: false,
             green_down: false,
             switching_back: false,
+            redo: None,
+            redone: false,
         };
         c.reset();
         c
@@ -104,6 +128,8 @@ impl BlueGreenCtl {
         self.blue_down = false;
         self.green_down = false;
         self.switching_back = false;
+        self.redo = None;
+        self.redone = false;
     }
 
     /// The preview stack is created.
@@ -127,10 +153,11 @@ impl BlueGreenCtl {
             Stage::Preview | Stage::SmokeTest | Stage::AwaitPromotion => self.preview_size(r),
             _ => r,
         };
-        let blue = if self.blue_down && self.stage != Stage::Aborting {
-            0
-        } else {
-            r
+        let blue = match (self.stage, self.redo) {
+            (Stage::Aborting, Some(_)) => self.preview_size(r),
+            (Stage::Aborting, None) => r,
+            _ if self.blue_down => 0,
+            _ => r,
         };
         let changed = cx.spec[Version::New.idx()] != green || cx.spec[Version::Old.idx()] != blue;
         cx.spec[Version::New.idx()] = green;
@@ -149,13 +176,63 @@ impl BlueGreenCtl {
                 cx.note("switch", || "active Service selects green".into());
                 cx.timer(self.spec.switch_delay, SWITCHED);
             }
-            Stage::Aborting if !self.switching_back && cx.of(Version::Old).available >= r => {
+            Stage::Aborting
+                if self.redo == Some(Redo::Preview)
+                    && cx.of(Version::Old).available >= self.preview_size(r) =>
+            {
+                self.redo_preview_ready(cx);
+            }
+            Stage::Aborting
+                if self.redo.is_none()
+                    && !self.switching_back
+                    && cx.of(Version::Old).available >= r =>
+            {
                 self.switching_back = true;
                 cx.note("switch_back", || "active Service selects blue".into());
                 cx.timer(self.spec.switch_delay, SWITCHED_BACK);
             }
             _ => {}
         }
+    }
+
+    /// The redo's preview (blue) is available: its tests, then its
+    /// promotion, as for any preview. Blue is the version that ran before:
+    /// its tests pass.
+    fn redo_preview_ready(&mut self, cx: &mut Cx<'_>) {
+        match &self.spec.pre_promotion_analysis {
+            Some(smoke) => {
+                self.redo = Some(Redo::SmokeTest);
+                cx.note("smoke_test", || {
+                    "pre-promotion tests against blue's preview".into()
+                });
+                cx.timer(smoke.duration, REDO_SMOKE_DONE);
+            }
+            None => self.redo_await_promotion(cx),
+        }
+    }
+
+    fn redo_await_promotion(&mut self, cx: &mut Cx<'_>) {
+        self.redo = Some(Redo::AwaitPromotion);
+        if !self.spec.auto_promotion_enabled {
+            cx.out.push(Action::Ask(Ask::Promote));
+            return;
+        }
+        match self.spec.auto_promotion_seconds {
+            Some(d) => cx.timer(d, REDO_PROMOTE),
+            None => self.redo_promote(cx),
+        }
+    }
+
+    /// Blue is promoted: it grows to full size, then takes the traffic.
+    fn redo_promote(&mut self, cx: &mut Cx<'_>) {
+        if self.redo != Some(Redo::AwaitPromotion) {
+            return;
+        }
+        self.redo = None;
+        cx.note("promote", || {
+            "blue scales to full size, then takes traffic".into()
+        });
+        self.advance(cx);
     }
 
     fn preview_ready(&mut self, cx: &mut Cx<'_>) {
@@ -203,9 +280,15 @@ impl BlueGreenCtl {
             BLUE_DOWN if self.stage != Stage::Aborting => self.blue_down = true,
             SWITCHED_BACK => {
                 self.green_active = false;
-                self.green_down_later(cx);
+                if self.redone {
+                    cx.timer(self.spec.scale_down_delay, GREEN_DOWN);
+                } else {
+                    self.green_down_later(cx);
+                }
             }
             GREEN_DOWN => self.green_down = true,
+            REDO_SMOKE_DONE if self.redo == Some(Redo::SmokeTest) => self.redo_await_promotion(cx),
+            REDO_PROMOTE => self.redo_promote(cx),
             _ => {}
         }
     }
@@ -285,6 +368,7 @@ impl BlueGreenCtl {
     /// A person answered.
     pub fn answered(&mut self, ask: Ask, go_on: bool, cx: &mut Cx<'_>) {
         match ask {
+            Ask::Promote if self.stage == Stage::Aborting => self.redo_promote(cx),
             Ask::Promote => self.promote(cx),
             Ask::Inconclusive | Ask::AnalysisFailed if self.stage == Stage::PostAnalysis => {
                 if go_on {
@@ -306,6 +390,16 @@ impl BlueGreenCtl {
             return;
         }
         cx.out.push(Action::StopAnalysis(POST));
+        if self.stage == Stage::Promoted && self.blue_down {
+            // Complete: the undo is a new update back to blue's template.
+            self.stage = Stage::Aborting;
+            self.blue_down = false;
+            self.redo = Some(Redo::Preview);
+            self.redone = true;
+            let size = self.preview_size(cx.replicas);
+            cx.note("preview", || format!("blue preview of {size} pods"));
+            return;
+        }
         self.stage = Stage::Aborting;
         self.blue_down = false;
         if !self.green_active {
@@ -328,6 +422,11 @@ impl BlueGreenCtl {
     /// (if any) has succeeded.
     pub fn healthy(&self) -> bool {
         self.stage == Stage::Promoted
+    }
+
+    /// An undo after blue was gone has switched back: blue is active again.
+    pub fn undo_healthy(&self) -> bool {
+        self.redone && self.stage == Stage::Aborting && !self.green_active && self.switching_back
     }
 
     /// The rollout's phase.

@@ -324,6 +324,20 @@ impl Controller {
         }
     }
 
+    /// An undo that is a rollout of its own (blue-green after blue was
+    /// gone) is Healthy again: the old version active and serving. What it
+    /// replaced goes after its scale-down delay, which, as for any rollout,
+    /// is not part of it.
+    pub fn undo_healthy(&self) -> bool {
+        match self {
+            Controller::BlueGreen(c) => c.undo_healthy(),
+            Controller::Recreate(_)
+            | Controller::Rolling(_)
+            | Controller::Canary(_)
+            | Controller::Flagger(_) => false,
+        }
+    }
+
     /// Where the rollout stands, given the pods.
     pub fn phase(&self, replicas: u32, spec: &Specs, counts: &[Counts; 2]) -> Phase {
         let deployment = |target: Version| match target {

@@ -409,7 +409,8 @@ impl World<'_> {
             // horizon, unless the trial settles first.
             ctx.schedule_in(self.sc.monte_carlo.horizon, Ev::Horizon);
         }
-        let rolled_back = n.active == 0 && o.available >= self.replicas;
+        let rolled_back =
+            (n.active == 0 || self.controller.undo_healthy()) && o.available >= self.replicas;
         if self.phase == Phase::Aborted && rolled_back && self.settled_at.is_none() {
             self.settled_at = Some(now);
             self.note("rollback_complete", || {
@@ -632,7 +633,11 @@ impl World<'_> {
             return false;
         }
         match self.phase {
-            Phase::Aborted => self.settled_at.is_some() && self.recovered_at.is_some(),
+            // The release's pods count until they are gone (an undo that
+            // is a rollout of its own settles before its scale-down delay).
+            Phase::Aborted => {
+                self.settled_at.is_some() && self.recovered_at.is_some() && n.active == 0
+            }
             Phase::Completed => !self.release.is_bad(),
             Phase::Progressing | Phase::Paused => false,
         }

@@ -508,6 +508,68 @@ fn blue_green_rollback_is_instant_while_blue_is_up_and_cold_after() {
 }
 
 #[test]
+fn an_undo_after_blue_is_gone_runs_blue_through_a_rollout_again() {
+    // Complete (blue scaled down 30 s after the switch), an undo is a new
+    // update back to blue's template (`kubectl argo rollouts undo`): blue's
+    // preview boots from cold (30 s), passes the 60 s pre-promotion tests
+    // (green passed them too: catch rate 0), waits the 300 s auto-promotion
+    // delay, then takes the traffic: 30 + 60 + 300 = 390 s from the undo.
+    // An abort while blue was still up would have switched at once.
+    let mut bg = blue_green();
+    bg.pre_promotion_analysis = Some(SmokeTest {
+        catch_rate: 0.0,
+        duration: Duration::from_secs(60),
+    });
+    bg.auto_promotion_seconds = Some(Duration::from_secs(300));
+    let mut sc = with_strategy(StrategyKind::BlueGreen(bg.clone()));
+    bad(
+        &mut sc,
+        DefectKind::ErrorRate {
+            error_rate: Dist::Fixed(1.0),
+        },
+    );
+    let r = run(&sc, 0);
+    assert_eq!(r.rollback_time_s, Some(390.0));
+    assert_eq!(r.outcome, Outcome::Incident);
+    let events = trace(&sc, 0);
+    let at = |name: &str| {
+        events
+            .iter()
+            .filter(|e| e.event == name)
+            .map(|e| e.t_s)
+            .collect::<Vec<_>>()
+    };
+    // Green: preview at 0, tests 30–90 s, promoted at 390 s; blue gone at
+    // 420 s. The alert pages, the person undoes; blue repeats the steps.
+    assert_eq!(at("smoke_test").len(), 2, "{events:#?}");
+    let undo = at("rollout_undo")[0];
+    assert!(undo > 420.0, "{undo}");
+    assert_eq!(at("smoke_test")[1], undo + 30.0);
+    assert_eq!(at("switch_back"), [undo + 390.0]);
+    // The undo's own rollout is done when blue is back (Healthy); green's
+    // 30 s scale-down delay after that is cost, not deploy time.
+    assert_eq!(r.deploy_duration_s, Some(undo + 390.0));
+    assert_eq!(at("rollback_complete"), [undo + 390.0]);
+    // Without auto-promotion a person promotes blue: the on-call's 120 s
+    // (ack 60 s + decide 60 s) after the tests, instead of the 300 s.
+    bg.auto_promotion_enabled = false;
+    bg.auto_promotion_seconds = None;
+    sc.strategies[0].kind = StrategyKind::BlueGreen(bg);
+    let events = trace(&sc, 0);
+    let undo = events
+        .iter()
+        .find(|e| e.event == "rollout_undo")
+        .map(|e| e.t_s)
+        .unwrap();
+    let back = events
+        .iter()
+        .find(|e| e.event == "switch_back")
+        .map(|e| e.t_s)
+        .unwrap();
+    assert_eq!(back - undo, 30.0 + 60.0 + 120.0, "{events:#?}");
+}
+
+#[test]
 fn smoke_tests_catch_a_defect_before_users_see_it() {
     let mut bg = blue_green();
     bg.pre_promotion_analysis = Some(SmokeTest {
