@@ -199,27 +199,46 @@ impl BlueGreenCtl {
     /// promotion, as for any preview. Blue is the version that ran before:
     /// its tests pass.
     fn redo_preview_ready(&mut self, cx: &mut Cx<'_>) {
-        match &self.spec.pre_promotion_analysis {
-            Some(smoke) => {
-                self.redo = Some(Redo::SmokeTest);
-                cx.note("smoke_test", || {
-                    "pre-promotion tests against blue's preview".into()
-                });
-                cx.timer(smoke.duration, REDO_SMOKE_DONE);
-            }
-            None => self.redo_await_promotion(cx),
+        if self.smoke_test("blue's preview", REDO_SMOKE_DONE, cx) {
+            self.redo = Some(Redo::SmokeTest);
+        } else {
+            self.redo_await_promotion(cx);
         }
     }
 
     fn redo_await_promotion(&mut self, cx: &mut Cx<'_>) {
         self.redo = Some(Redo::AwaitPromotion);
+        if self.promotion_gate(REDO_PROMOTE, cx) {
+            self.redo_promote(cx);
+        }
+    }
+
+    /// Starts the pre-promotion tests against `preview`, done at timer
+    /// `tag`; false when there are none.
+    fn smoke_test(&self, preview: &'static str, tag: u32, cx: &mut Cx<'_>) -> bool {
+        let Some(smoke) = &self.spec.pre_promotion_analysis else {
+            return false;
+        };
+        cx.note("smoke_test", || {
+            format!("pre-promotion tests against {preview}")
+        });
+        cx.timer(smoke.duration, tag);
+        true
+    }
+
+    /// The promotion gate: a person is asked, or the auto-promotion delay
+    /// runs (to timer `tag`); true when the preview is promoted at once.
+    fn promotion_gate(&self, tag: u32, cx: &mut Cx<'_>) -> bool {
         if !self.spec.auto_promotion_enabled {
             cx.out.push(Action::Ask(Ask::Promote));
-            return;
+            return false;
         }
         match self.spec.auto_promotion_seconds {
-            Some(d) => cx.timer(d, REDO_PROMOTE),
-            None => self.redo_promote(cx),
+            Some(d) => {
+                cx.timer(d, tag);
+                false
+            }
+            None => true,
         }
     }
 
@@ -236,27 +255,17 @@ impl BlueGreenCtl {
     }
 
     fn preview_ready(&mut self, cx: &mut Cx<'_>) {
-        match &self.spec.pre_promotion_analysis {
-            Some(smoke) => {
-                self.stage = Stage::SmokeTest;
-                cx.note("smoke_test", || {
-                    "pre-promotion tests against the preview".into()
-                });
-                cx.timer(smoke.duration, SMOKE_DONE);
-            }
-            None => self.await_promotion(cx),
+        if self.smoke_test("the preview", SMOKE_DONE, cx) {
+            self.stage = Stage::SmokeTest;
+        } else {
+            self.await_promotion(cx);
         }
     }
 
     fn await_promotion(&mut self, cx: &mut Cx<'_>) {
         self.stage = Stage::AwaitPromotion;
-        if !self.spec.auto_promotion_enabled {
-            cx.out.push(Action::Ask(Ask::Promote));
-            return;
-        }
-        match self.spec.auto_promotion_seconds {
-            Some(d) => cx.timer(d, AUTO_PROMOTE),
-            None => self.promote(cx),
+        if self.promotion_gate(AUTO_PROMOTE, cx) {
+            self.promote(cx);
         }
     }
 
