@@ -166,12 +166,16 @@ fn without_constraints_the_least_burn_wins() {
     // Equal burn: the simplest.
     let rec = recommend(&sc(""), &run([FIGURES; 4]));
     assert_eq!(best(&rec), Some("recreate"));
+    // Blue-green burns nothing, but `stalled` of its trials stall.
+    let burnless = |stalled: u64| {
+        let bg = with(|f| {
+            f.burn = 0.0;
+            f.stalled = stalled;
+        });
+        recommend(&sc(""), &run([FIGURES, FIGURES, bg, FIGURES]))
+    };
     // A strategy that never deploys is no answer.
-    let stuck = with(|f| {
-        f.burn = 0.0;
-        f.stalled = 990;
-    });
-    let rec = recommend(&sc(""), &run([FIGURES, FIGURES, stuck, FIGURES]));
+    let rec = burnless(990);
     assert_eq!(best(&rec), Some("recreate"));
     assert_eq!(keys(&rec.strategies[2]), ["deploys"]);
     // The fixture's 1,000 − 990 succeeded are its 100 bad releases' share
@@ -180,20 +184,11 @@ fn without_constraints_the_least_burn_wins() {
     assert_eq!(c.measured, Some(Value::Number(890.0 / 900.0)));
     // Nor one in ten: 90 of 900 (95% CI 8.2–12.1%) is wholly over one in
     // twenty, though far from the "mostly stalls" it once took.
-    let flaky = with(|f| {
-        f.burn = 0.0;
-        f.stalled = 190;
-    });
-    let rec = recommend(&sc(""), &run([FIGURES, FIGURES, flaky, FIGURES]));
+    let rec = burnless(190);
     assert_eq!(best(&rec), Some("recreate"));
     assert_eq!(keys(&rec.strategies[2]), ["deploys"]);
     // One in fifty goes out as a pick: 18 of 900 (1.3–3.1%).
-    let fine = with(|f| {
-        f.burn = 0.0;
-        f.stalled = 118;
-    });
-    let rec = recommend(&sc(""), &run([FIGURES, FIGURES, fine, FIGURES]));
-    assert_eq!(best(&rec), Some("blue-green"));
+    assert_eq!(best(&burnless(118)), Some("blue-green"));
 }
 
 #[test]

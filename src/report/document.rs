@@ -156,7 +156,7 @@ fn whiteboard(r: &Report) -> Block {
                 styled(v.name.clone(), Style::Strong),
                 plain(format!(" ({})", v.kind)),
             ]];
-            for c in [&v.risk, &v.rollback, &v.cost, &v.complexity] {
+            for c in v.cells() {
                 row.push(vec![
                     grade_span(c),
                     plain(format!(
@@ -210,7 +210,8 @@ fn evidence(r: &Report) -> Vec<Block> {
     let mut out = Vec::new();
     for v in &r.strategies {
         out.push(Block::Subheading(format!("{} ({})", v.name, v.kind)));
-        let items = [&v.risk, &v.rollback, &v.cost, &v.complexity]
+        let items = v
+            .cells()
             .iter()
             .map(|c| {
                 vec![

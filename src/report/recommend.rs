@@ -9,7 +9,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::format::{self, number, percent, seconds, times};
+use super::format::{number, percent, seconds, times};
+use super::view::not_out_words;
 use crate::error::Error;
 use crate::montecarlo::Capacity;
 use crate::recommend::{
@@ -527,11 +528,11 @@ fn deploys_words(c: &Check) -> String {
     let Some(d) = &c.deploys else {
         return "–".to_owned();
     };
-    let share = format::share_ci(d.share, d.ci95);
+    let words = not_out_words(d);
     if c.status == Status::Broken {
-        format!("{share} of good releases do not go out: it does not deploy")
+        format!("{words}: it does not deploy")
     } else {
-        format!("{share} of good releases do not go out")
+        words
     }
 }
 

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::grade::{self, Mark};
-use super::view::{Cell, Report, StrategyView, deploys_evidence};
+use super::view::{Cell, Report, deploys_evidence};
 use crate::montecarlo::{RunSummary, StrategySummary};
 use crate::stats::Summary;
 use crate::trial::{Metric, Outcome};
@@ -41,8 +41,7 @@ fn whiteboard(out: &mut String, r: &Report, color: bool) {
         Some(b) => format!("{}, {b}", c.word),
         None => c.word.to_owned(),
     };
-    let cells = |v: &StrategyView| [&v.risk, &v.rollback, &v.cost, &v.complexity].map(text);
-    let rows: Vec<[String; 4]> = r.strategies.iter().map(cells).collect();
+    let rows: Vec<[String; 4]> = r.strategies.iter().map(|v| v.cells().map(text)).collect();
     let widths: [usize; 4] = std::array::from_fn(|i| {
         rows.iter()
             .map(|row| row[i].chars().count())
@@ -57,9 +56,8 @@ fn whiteboard(out: &mut String, r: &Report, color: bool) {
     let _ = writeln!(out, "  fits when");
     for (v, row) in r.strategies.iter().zip(&rows) {
         let _ = write!(out, "{:name_w$}", v.name);
-        let marks = [&v.risk, &v.rollback, &v.cost, &v.complexity].map(|c| c.mark);
-        for ((t, mark), w) in row.iter().zip(marks).zip(widths) {
-            let _ = write!(out, "  {}", paint(&format!("{t:<w$}"), mark, color));
+        for ((t, c), w) in row.iter().zip(v.cells()).zip(widths) {
+            let _ = write!(out, "  {}", paint(&format!("{t:<w$}"), c.mark, color));
         }
         let _ = writeln!(out, "  {}", v.fits_when);
     }
@@ -69,7 +67,7 @@ fn whiteboard(out: &mut String, r: &Report, color: bool) {
 fn evidence(out: &mut String, r: &Report, color: bool) {
     for v in &r.strategies {
         let _ = writeln!(out, "{} ({})", v.name, v.kind);
-        for c in [&v.risk, &v.rollback, &v.cost, &v.complexity] {
+        for c in v.cells() {
             let _ = writeln!(out, "  {}", evidence_line(c, color));
         }
         if let Some(line) = deploys_evidence(&v.deploys) {

@@ -65,6 +65,13 @@ pub struct Cell {
     pub beside: Option<String>,
 }
 
+impl StrategyView {
+    /// The four graded cells, in the whiteboard's column order.
+    pub fn cells(&self) -> [&Cell; 4] {
+        [&self.risk, &self.rollback, &self.cost, &self.complexity]
+    }
+}
+
 impl Report {
     /// Builds the report of `summary`, a run of `sc`.
     pub fn new(sc: &Scenario, summary: &RunSummary) -> Report {
@@ -146,7 +153,7 @@ pub fn deploys_evidence(d: &Deploys) -> Option<String> {
 }
 
 /// "80.3% (95% CI 79–81.6%) of good releases do not go out".
-fn not_out_words(d: &Deploys) -> String {
+pub fn not_out_words(d: &Deploys) -> String {
     format!(
         "{} of good releases do not go out",
         format::share_ci(d.share, d.ci95)
@@ -268,9 +275,7 @@ fn complexity_cell(needs: &Needs) -> Cell {
 /// good on every count, or sits between the others. A strategy that does not deploy
 /// fits nothing; one that may not says so after its fit.
 fn fits_when(views: &[StrategyView]) -> Vec<String> {
-    let values = |v: &StrategyView| {
-        [&v.risk, &v.rollback, &v.cost, &v.complexity].map(|c| c.value.unwrap_or(f64::INFINITY))
-    };
+    let values = |v: &StrategyView| v.cells().map(|c| c.value.unwrap_or(f64::INFINITY));
     let all: Vec<[f64; 4]> = views.iter().map(values).collect();
     let best: Vec<f64> = (0..4)
         .map(|c| all.iter().map(|v| v[c]).fold(f64::INFINITY, f64::min))
@@ -302,8 +307,7 @@ fn compared(views: &[StrategyView], all: &[[f64; 4]], best: &[f64], i: usize) ->
         "capacity is tight",
         "simplicity matters most",
     ];
-    let cells = |v: &StrategyView| [&v.risk, &v.rollback, &v.cost, &v.complexity].map(|c| c.mark);
-    let marks = cells(&views[i]);
+    let marks = views[i].cells().map(|c| c.mark);
     let wins: Vec<&str> = (0..4)
         .filter(|&c| all[i][c].is_finite() && all[i][c] <= best[c])
         .filter(|&c| marks[c] != Some(Mark::Poor))

@@ -435,7 +435,7 @@ impl BlueGreenCtl {
 
     /// An undo after blue was gone has switched back: blue is active again.
     pub fn undo_healthy(&self) -> bool {
-        self.redone && self.stage == Stage::Aborting && !self.green_active && self.switching_back
+        self.redone && !self.green_active
     }
 
     /// The rollout's phase.

@@ -59,9 +59,17 @@ impl World<'_> {
 
     /// A person is asked: they answer after acknowledging and deciding.
     fn page(&mut self, ask: Ask, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        self.send_person(Ev::Answer(ask, now), ctx);
+    }
+
+    /// Someone is on their way: `ev` happens once they have acknowledged
+    /// and decided. Returns how long that takes.
+    fn send_person(&mut self, ev: Ev, ctx: &mut Context<'_, Ev>) -> Duration {
         let delay = self.human_delay();
         self.people_pending += 1;
-        ctx.schedule_in(delay, Ev::Answer(ask, ctx.now()));
+        ctx.schedule_in(delay, ev);
+        delay
     }
 
     fn human_delay(&mut self) -> Duration {
@@ -425,9 +433,7 @@ impl World<'_> {
             return;
         }
         self.detected = Some((now, signal));
-        let delay = self.human_delay();
-        self.people_pending += 1;
-        ctx.schedule_in(delay, Ev::Decide);
+        let delay = self.send_person(Ev::Decide, ctx);
         let how = match signal {
             Signal::Alert => "burn-rate alert",
             Signal::CrashLoop => "crash-loop alert",
@@ -449,9 +455,7 @@ impl World<'_> {
         self.note("rollback_broke_old", || {
             "the old code fails on the new schema: the team is paged".into()
         });
-        let delay = self.human_delay();
-        self.people_pending += 1;
-        ctx.schedule_in(delay, Ev::Decide);
+        self.send_person(Ev::Decide, ctx);
     }
 
     /// The human has looked. A first page whose cause is gone is stood
