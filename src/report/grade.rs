@@ -12,9 +12,10 @@
 //!   `rollout undo` → healthy again (`rollback_time_s`), the median over the
 //!   trials undone. Up to 1 min is fast (a switch of traffic), up to 10 min
 //!   medium (pods must start), more is slow (a rebuild, a redeploy, a
-//!   restore). The p95 beside it shows the tail (e.g. blue-green after blue
-//!   was scaled down); the time to recover (onset → healthy, detection and
-//!   response included) is shown beside the grade, not graded.
+//!   restore, a canary's steps run again). The p95 beside it shows the tail
+//!   (e.g. blue-green after blue was scaled down); the time to recover
+//!   (onset → healthy, detection and response included) is shown beside
+//!   the grade, not graded.
 //! - **cost**: the most pods the ReplicaSets own at once (`peak_replicas`:
 //!   terminating pods left out, they are shutting down, not asked for), at
 //!   p95, over the steady replicas. Up to 1.3× is low (a surge), up to 1.75×

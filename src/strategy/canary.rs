@@ -15,6 +15,15 @@
 //! An abort with a router sends all traffic to stable at once and scales the
 //! canary down after `abortScaleDownDelaySeconds`; without a router it is a
 //! rolling update back.
+//!
+//! Once the canary is promoted the release is the stable set, and an undo is
+//! no abort: `kubectl argo rollouts undo` is a new update back to the old
+//! template, so the old version is the canary of a rollout of its own and
+//! the steps, pauses and analyses run again (Argo skips them only for a
+//! rollback to a stable set before the update completed, or inside a
+//! `rollbackWindow`, which deploysim does not model). A failed analysis of
+//! that rollout aborts it back onto the release; the person who ran the
+//! undo then promotes it in full (`promote --full`).
 
 use super::argo;
 use super::rolling::{Rolling, resolve_fenceposts};
@@ -45,6 +54,9 @@ pub const KEYS: StrategyKeys = StrategyKeys::new(&[
 const PAUSE_DONE: u32 = 1;
 const STABLE_DOWN: u32 = 2;
 const CANARY_DOWN: u32 = 3;
+/// Added to the tags of an undo's rollout, so that a timer the first
+/// rollout left pending (its old stable's scale-down) does not act on it.
+const REDO_TAGS: u32 = 16;
 
 /// Analysis slots: inline step, background.
 const STEP: u8 = 0;
@@ -84,6 +96,9 @@ pub struct CanaryCtl {
     canary_down: bool,
     /// Aborted, and the traffic is back on stable.
     back: bool,
+    /// An undo after promotion: the steps run again with the old version
+    /// as the canary and the release as the stable set.
+    redo: bool,
 }
 
 impl CanaryCtl {
@@ -106,6 +121,7 @@ impl CanaryCtl {
             aborted: false,
             canary_down: false,
             back: false,
+            redo: false,
         };
         c.reset();
         c
@@ -127,6 +143,21 @@ impl CanaryCtl {
         self.aborted = false;
         self.canary_down = false;
         self.back = false;
+        self.redo = false;
+    }
+
+    /// The version the steps roll out: the release, or the old version in
+    /// an undo after promotion.
+    pub fn canary_version(&self) -> Version {
+        if self.redo {
+            Version::Old
+        } else {
+            Version::New
+        }
+    }
+
+    fn stable_version(&self) -> Version {
+        self.canary_version().other()
     }
 
     /// Desired (canary, stable) pods now.
@@ -139,7 +170,10 @@ impl CanaryCtl {
             if self.delays_scale_down_on_abort() && !self.canary_down {
                 // The canary keeps its pods until its abort scale-down
                 // deadline; the stable set is (or comes back) up.
-                return (cx.spec[Version::New.idx()], self.routed_counts(cx).1);
+                return (
+                    cx.spec[self.canary_version().idx()],
+                    self.routed_counts(cx).1,
+                );
             }
             return self.routed_counts(cx);
         }
@@ -185,15 +219,15 @@ impl CanaryCtl {
     }
 
     /// The two ReplicaSets as the arithmetic reads them.
-    fn replica_sets(cx: &Cx<'_>) -> argo::CanaryReplicaSets<'static> {
+    fn replica_sets(&self, cx: &Cx<'_>) -> argo::CanaryReplicaSets<'static> {
         let rs = |v: Version| argo::ReplicaSetCounts {
             spec: cx.spec[v.idx()],
             available: cx.of(v).available,
             created: cx.of(v).active,
         };
         argo::CanaryReplicaSets {
-            canary: Some(rs(Version::New)),
-            stable: Some(rs(Version::Old)),
+            canary: Some(rs(self.canary_version())),
+            stable: Some(rs(self.stable_version())),
             stable_is_canary: false,
             older: &[],
         }
@@ -211,7 +245,7 @@ impl CanaryCtl {
     fn routed_counts(&self, cx: &Cx<'_>) -> (u32, u32) {
         argo::calculate_replica_counts_for_traffic_routed_canary(
             &self.rollout(self.aborted),
-            &Self::replica_sets(cx),
+            &self.replica_sets(cx),
             Some(self.weights()),
         )
     }
@@ -225,18 +259,7 @@ impl CanaryCtl {
         ro.max_surge = Some(self.spec.max_surge);
         ro.max_unavailable = Some(self.spec.max_unavailable);
         ro.promote_full = self.promoting;
-        let rs = |v: Version| argo::ReplicaSetCounts {
-            spec: cx.spec[v.idx()],
-            available: cx.of(v).available,
-            created: cx.of(v).active,
-        };
-        let sets = argo::CanaryReplicaSets {
-            canary: Some(rs(Version::New)),
-            stable: Some(rs(Version::Old)),
-            stable_is_canary: false,
-            older: &[],
-        };
-        argo::calculate_replica_counts_for_basic_canary(&ro, &sets)
+        argo::calculate_replica_counts_for_basic_canary(&ro, &self.replica_sets(cx))
     }
 
     /// Where a basic canary's pods end up for the current weight.
@@ -265,7 +288,7 @@ impl CanaryCtl {
                 self.replicas,
             );
             let mut back = Rolling::new(fence);
-            back.target = Version::Old;
+            back.target = self.stable_version();
             return back.sync(self.replicas, cx.spec, cx.counts);
         }
         if self.aborted {
@@ -274,22 +297,22 @@ impl CanaryCtl {
             self.advance(cx);
         }
         let (canary, stable) = self.desired(cx);
-        cx.spec[Version::New.idx()] = canary;
-        cx.spec[Version::Old.idx()] = stable;
+        cx.spec[self.canary_version().idx()] = canary;
+        cx.spec[self.stable_version().idx()] = stable;
         before != *cx.spec || (self.aborted && routed != self.routed)
     }
 
     /// The canary has the pods its step asks for (Argo's
     /// `AtDesiredReplicaCountsForCanary`).
     fn at_desired(&self, cx: &Cx<'_>) -> bool {
-        let (n, o) = (cx.of(Version::New), cx.of(Version::Old));
+        let (n, o) = (cx.of(self.canary_version()), cx.of(self.stable_version()));
         if !self.spec.traffic_routing {
             let (canary, stable) = self.basic_target();
             return n.available >= canary && o.active == stable;
         }
         argo::at_desired_replica_counts_for_canary(
             &self.rollout(false),
-            &Self::replica_sets(cx),
+            &self.replica_sets(cx),
             Some(self.weights()),
         )
     }
@@ -302,13 +325,13 @@ impl CanaryCtl {
         if !self.spec.traffic_routing {
             return;
         }
-        let stable_up = cx.of(Version::Old).available >= self.replicas;
+        let stable_up = cx.of(self.stable_version()).available >= self.replicas;
         let weight = if self.promoted {
             if stable_up { 0 } else { self.routed }
         } else {
             argo::calculate_desired_weight_on_abort(
                 &self.rollout(true),
-                &Self::replica_sets(cx),
+                &self.replica_sets(cx),
                 Some(self.routed),
             )
         };
@@ -324,7 +347,7 @@ impl CanaryCtl {
         self.back = true;
         cx.note("abort", || "all traffic back to stable".into());
         if self.delays_scale_down_on_abort() {
-            cx.timer(self.spec.abort_scale_down_delay, CANARY_DOWN);
+            self.timer_in(self.spec.abort_scale_down_delay, CANARY_DOWN, cx);
         }
     }
 
@@ -385,7 +408,7 @@ impl CanaryCtl {
             }
             CanaryStep::Pause(Some(d)) => {
                 self.wait = Wait::Timer;
-                cx.timer(d, PAUSE_DONE);
+                self.timer_in(d, PAUSE_DONE, cx);
                 false
             }
             CanaryStep::Pause(None) => {
@@ -420,7 +443,7 @@ impl CanaryCtl {
     /// `scaleDownDelaySeconds`. A final `setWeight: 100` has already moved
     /// the traffic: the promotion only makes it stable.
     fn finish_promotion(&mut self, cx: &mut Cx<'_>) {
-        let (n, o) = (cx.of(Version::New), cx.of(Version::Old));
+        let (n, o) = (cx.of(self.canary_version()), cx.of(self.stable_version()));
         if !self.spec.traffic_routing {
             if n.available >= self.replicas && o.active == 0 && !self.completed {
                 self.routed = 100;
@@ -442,7 +465,7 @@ impl CanaryCtl {
             if self.spec.dynamic_stable_scale {
                 self.stable_down = true;
             } else {
-                cx.timer(self.spec.scale_down_delay, STABLE_DOWN);
+                self.timer_in(self.spec.scale_down_delay, STABLE_DOWN, cx);
             }
         }
         if self.stable_down {
@@ -450,9 +473,16 @@ impl CanaryCtl {
         }
     }
 
+    fn timer_in(&self, after: crate::sim::Duration, tag: u32, cx: &mut Cx<'_>) {
+        cx.timer(after, if self.redo { tag + REDO_TAGS } else { tag });
+    }
+
     /// A timer fired.
     pub fn timer(&mut self, tag: u32, cx: &mut Cx<'_>) {
-        match tag {
+        if (tag >= REDO_TAGS) != self.redo {
+            return; // set by the rollout an undo replaced
+        }
+        match tag % REDO_TAGS {
             PAUSE_DONE if self.wait == Wait::Timer && !self.aborted => {
                 self.wait = Wait::Nothing;
                 self.step += 1;
@@ -495,7 +525,12 @@ impl CanaryCtl {
             "the canary failed its analysis".into()
         });
         cx.out.push(Action::Caught(Check::Analysis));
-        if self.spec.auto_rollback {
+        if self.redo {
+            // The undo's rollout aborts back onto the release, and the
+            // person who ran the undo is told.
+            self.abort(cx);
+            cx.out.push(Action::Ask(Ask::AnalysisFailed));
+        } else if self.spec.auto_rollback {
             self.abort(cx);
         } else {
             self.wait = Wait::Person;
@@ -505,6 +540,10 @@ impl CanaryCtl {
 
     /// A person answered.
     pub fn answered(&mut self, ask: Ask, go_on: bool, cx: &mut Cx<'_>) {
+        if self.redo && ask == Ask::AnalysisFailed {
+            self.promote_full(cx);
+            return;
+        }
         if self.aborted || self.wait != Wait::Person {
             return;
         }
@@ -522,9 +561,27 @@ impl CanaryCtl {
         }
     }
 
+    /// The undo's rollout failed an analysis and was aborted back onto the
+    /// release; the person who ran the undo retries it and promotes it in
+    /// full: the old version to full size, then all traffic.
+    fn promote_full(&mut self, cx: &mut Cx<'_>) {
+        self.aborted = false;
+        self.back = false;
+        self.canary_down = false;
+        self.wait = Wait::Nothing;
+        self.step = self.steps().len();
+        self.background_started = true;
+        self.advance(cx);
+    }
+
     /// Abort: with a router, all traffic to stable now and the canary down
-    /// later; without, a rolling update back.
+    /// later; without, a rolling update back. Once promoted, the undo is a
+    /// new rollout back to the old version instead.
     pub fn abort(&mut self, cx: &mut Cx<'_>) {
+        if !self.redo && (self.promoted || self.completed) {
+            self.start_redo(cx);
+            return;
+        }
         if self.aborted {
             return;
         }
@@ -537,18 +594,31 @@ impl CanaryCtl {
         self.rolled_back_when_ready(cx);
     }
 
-    /// Where traffic goes.
+    /// `rollout undo` after promotion: the old template is a new update,
+    /// and the old version, with whatever pods its ReplicaSet still has,
+    /// is the canary of a rollout through the same steps. The release is
+    /// the stable set; the first rollout's pending timers no longer apply.
+    fn start_redo(&mut self, cx: &mut Cx<'_>) {
+        self.reset();
+        self.redo = true;
+        cx.note("undo", || {
+            "a new update back to the old version: the steps run again".into()
+        });
+        self.advance(cx);
+    }
+
+    /// Where traffic goes: the canary's weight on the canary's version.
     pub fn routing(&self) -> Routing {
         if !self.spec.traffic_routing {
             return Routing::default();
         }
-        let weight = if self.aborted && self.back {
+        let canary = if self.aborted && self.back {
             0.0
         } else {
             f64::from(self.routed) / 100.0
         };
         Routing {
-            weight: Some(weight),
+            weight: Some(if self.redo { 1.0 - canary } else { canary }),
             mirror: f64::from(self.mirror) / 100.0,
         }
     }
@@ -556,12 +626,22 @@ impl CanaryCtl {
     /// All steps done and the canary the stable set, serving everything
     /// (without a router: every pod updated).
     pub fn healthy(&self) -> bool {
+        !self.redo && self.steps_done()
+    }
+
+    /// An undo after promotion has run its steps: the old version is the
+    /// stable set again, serving everything.
+    pub fn undo_healthy(&self) -> bool {
+        self.redo && self.steps_done()
+    }
+
+    fn steps_done(&self) -> bool {
         !self.aborted && (self.promoted || self.completed)
     }
 
-    /// The rollout's phase.
+    /// The rollout's phase: an undo's rollout is the rollback.
     pub fn phase(&self) -> Phase {
-        if self.aborted {
+        if self.aborted || self.redo {
             Phase::Aborted
         } else if self.completed {
             Phase::Completed

@@ -32,7 +32,8 @@ pub struct Routing {
     /// trafficRouting, a blue-green active Service); `None`: spread evenly
     /// over every endpoint of both versions, as a plain Service does.
     pub weight: Option<f64>,
-    /// Share of traffic copied to the new version, responses discarded.
+    /// Share of traffic copied to the version under analysis
+    /// ([`Controller::analysed`]), responses discarded.
     pub mirror: f64,
 }
 
@@ -325,16 +326,27 @@ impl Controller {
     }
 
     /// An undo that is a rollout of its own (blue-green after blue was
-    /// gone) is Healthy again: the old version active and serving. What it
+    /// gone, a canary after promotion) is Healthy again: the old version active and serving. What it
     /// replaced goes after its scale-down delay, which, as for any rollout,
     /// is not part of it.
     pub fn undo_healthy(&self) -> bool {
         match self {
             Controller::BlueGreen(c) => c.undo_healthy(),
+            Controller::Canary(c) => c.undo_healthy(),
+            Controller::Recreate(_) | Controller::Rolling(_) | Controller::Flagger(_) => false,
+        }
+    }
+
+    /// The version the rollout's analyses measure and its mirror copies
+    /// to: the release, or the old version while an undo runs a canary's
+    /// steps again.
+    pub fn analysed(&self) -> Version {
+        match self {
+            Controller::Canary(c) => c.canary_version(),
             Controller::Recreate(_)
             | Controller::Rolling(_)
-            | Controller::Canary(_)
-            | Controller::Flagger(_) => false,
+            | Controller::BlueGreen(_)
+            | Controller::Flagger(_) => Version::New,
         }
     }
 

@@ -19,8 +19,11 @@ pub struct Route {
     pub failing: [u32; 2],
     /// New version's share of traffic set by a router; `None` = by endpoints.
     pub weight: Option<f64>,
-    /// Share of traffic mirrored to the new version.
+    /// Share of traffic mirrored to `mirror_to`.
     pub mirror: f64,
+    /// The version under analysis: the release, or the old version while an
+    /// undo runs a canary's steps again.
+    pub mirror_to: Version,
     /// Each version's code fails on the database's current schema.
     pub schema_fails: [bool; 2],
     /// Share of requests a running migration's locks fail (0 if none runs).
@@ -38,6 +41,7 @@ impl Default for Route {
             failing: [0, 0],
             weight: None,
             mirror: 0.0,
+            mirror_to: Version::New,
             schema_fails: [false, false],
             lock_share: 0.0,
             shares: [0.0, 0.0],
@@ -95,8 +99,9 @@ pub(super) struct Failures {
     pub errors: [f64; 2],
     /// Requests per version.
     pub requests: [f64; 2],
-    /// Share of requests reaching a new pod that return an error.
-    pub new_error_share: f64,
+    /// Share of requests reaching each version's pods that return an error
+    /// (from failing pods and the release's defect).
+    pub error_share: [f64; 2],
 }
 
 /// One interval's traffic on one route, integrated.
@@ -206,6 +211,7 @@ impl World<'_> {
             self.cluster.counts(Version::New),
         );
         let routing = self.controller.routing();
+        let analysed = self.controller.analysed();
         let lock_share = match (&self.sc.schema_change, self.db.migrating) {
             (Some(c), true) => c.lock.map_or(0.0, |l| {
                 (l.error_rate + super::release::slow_share(self.sc, l.added_ms)).min(1.0)
@@ -216,7 +222,12 @@ impl World<'_> {
             ep: [o.endpoints, n.endpoints],
             failing: [o.failing, n.failing],
             weight: routing.weight,
-            mirror: if n.endpoints > 0 { routing.mirror } else { 0.0 },
+            mirror: if self.cluster.counts(analysed).endpoints > 0 {
+                routing.mirror
+            } else {
+                0.0
+            },
+            mirror_to: analysed,
             schema_fails: [self.db.fails(Version::Old), self.db.fails(Version::New)],
             lock_share,
             shares: [0.0, 0.0],
@@ -250,12 +261,14 @@ impl World<'_> {
             shortfall = shortfall.max(short);
         }
         let mut f = split.f;
-        if r.ep[1] > 0 {
-            let failing = f64::from(r.failing[1]) / f64::from(r.ep[1]);
-            let error = split
-                .defect
-                .map_or(0.0, |d| d.error_share() + d.segment_share * d.segment_fail);
-            f.new_error_share = failing + (1.0 - failing) * error;
+        let error = split
+            .defect
+            .map_or(0.0, |d| d.error_share() + d.segment_share * d.segment_fail);
+        for (v, defect) in [(0, 0.0), (1, error)] {
+            if r.ep[v] > 0 {
+                let failing = f64::from(r.failing[v]) / f64::from(r.ep[v]);
+                f.error_share[v] = failing + (1.0 - failing) * defect;
+            }
         }
         (f, shortfall)
     }
@@ -399,9 +412,9 @@ impl World<'_> {
         }
         if r.mirror > 0.0 {
             let m = r.mirror * requests;
+            let e = f.error_share[r.mirror_to.idx()];
             self.tally.mirrored += m;
-            self.tally.mirrored_errors +=
-                m * (f.new_error_share + base * (1.0 - f.new_error_share));
+            self.tally.mirrored_errors += m * (e + base * (1.0 - e));
         }
     }
 
@@ -481,15 +494,11 @@ impl World<'_> {
         (total + self.baseline * (rate - total)) / rate
     }
 
-    /// The new version's true error ratio right now, as a person looking at
-    /// its dashboards would see it (baseline included).
+    /// The true error ratio of the version under analysis right now, as a
+    /// person looking at its dashboards would see it (baseline included).
     pub(super) fn canary_ratio_now(&self) -> f64 {
-        let e = self.route_new_error_share();
-        e + self.sc.service.baseline_error_rate * (1.0 - e)
-    }
-
-    fn route_new_error_share(&self) -> f64 {
         let (f, _) = self.failures(&self.route, 1.0, |_| (0.0, 0.0));
-        f.new_error_share
+        let e = f.error_share[self.route.mirror_to.idx()];
+        e + self.sc.service.baseline_error_rate * (1.0 - e)
     }
 }

@@ -4,7 +4,7 @@
 
 use super::metrics::{Outcome, TrialResult};
 use super::world::{Ev, Signal, Slot, World};
-use crate::cluster::{self, PodId};
+use crate::cluster::{self, PodId, Version};
 use crate::detect::{AnalysisRun, Measurement, RunState, Verdict, Window, analysis};
 use crate::scenario::{SchemaApply, SchemaKind};
 use crate::sim::{Context, Duration, SimTime};
@@ -84,8 +84,7 @@ impl World<'_> {
     /// them (at `asked`) detected the release; a failed one is aborted.
     pub(super) fn on_answer(&mut self, now: SimTime, ask: Ask, asked: SimTime) {
         let a = &self.sc.observability.analysis;
-        let p99 = self.sc.service.latency.quantile(0.99)
-            + self.release.defect.as_ref().map_or(0.0, |d| d.added_ms);
+        let p99 = self.sc.service.latency.quantile(0.99) + self.analysed_added_ms();
         let healthy = self.canary_ratio_now() <= a.error_rate_threshold
             && p99 <= a.latency_p99_threshold.as_millis() as f64;
         let go_on = match ask {
@@ -151,13 +150,18 @@ impl World<'_> {
         true
     }
 
-    /// The true traffic since `since`.
+    /// The true traffic since `since`: the canary is the version under
+    /// analysis, with the copies mirrored to it.
     fn window(&self, since: &super::world::Tally) -> Window {
         let t = &self.tally;
-        let canary = t.requests[1] - since.requests[1] + t.mirrored - since.mirrored;
-        let canary_err = t.errors[1] - since.errors[1] + t.mirrored_errors - since.mirrored_errors;
-        let stable = t.requests[0] - since.requests[0];
-        let stable_err = t.errors[0] - since.errors[0];
+        let (c, s) = (
+            self.route.mirror_to.idx(),
+            self.route.mirror_to.other().idx(),
+        );
+        let canary = t.requests[c] - since.requests[c] + t.mirrored - since.mirrored;
+        let canary_err = t.errors[c] - since.errors[c] + t.mirrored_errors - since.mirrored_errors;
+        let stable = t.requests[s] - since.requests[s];
+        let stable_err = t.errors[s] - since.errors[s];
         let share = |e: f64, n: f64| {
             if n > 0.0 {
                 (e / n).clamp(0.0, 1.0)
@@ -168,9 +172,17 @@ impl World<'_> {
         Window {
             canary_requests: canary,
             canary_fail_share: share(canary_err, canary),
-            canary_added_ms: self.release.defect.as_ref().map_or(0.0, |d| d.added_ms),
+            canary_added_ms: self.analysed_added_ms(),
             stable_requests: stable,
             stable_fail_share: share(stable_err, stable),
+        }
+    }
+
+    /// Latency the release's defect adds to the version under analysis.
+    fn analysed_added_ms(&self) -> f64 {
+        match (self.route.mirror_to, &self.release.defect) {
+            (Version::New, Some(d)) => d.added_ms,
+            _ => 0.0,
         }
     }
 
@@ -401,7 +413,8 @@ impl World<'_> {
             });
             ctx.schedule_in(self.sc.monte_carlo.horizon, Ev::Horizon);
         }
-        let no_new_traffic = self.route.shares()[1] == 0.0 && self.route.mirror == 0.0;
+        let mirrored_new = self.route.mirror > 0.0 && self.route.mirror_to == Version::New;
+        let no_new_traffic = self.route.shares()[1] == 0.0 && !mirrored_new;
         if self.undo_at.is_some()
             && self.recovered_at.is_none()
             && no_new_traffic
@@ -585,7 +598,7 @@ impl World<'_> {
     }
 
     fn rollback_delay(&mut self) -> Duration {
-        let old = self.cluster.counts(crate::cluster::Version::Old);
+        let old = self.cluster.counts(Version::Old);
         let needs_old_pods = old.ready < self.replicas;
         let d = self.delays();
         let mut delay = 0;
@@ -601,7 +614,7 @@ impl World<'_> {
     pub(super) fn start_rollback(&mut self, now: SimTime) {
         if self.sc.service.image.mutable {
             // The fixed build is a new image: every node pulls it.
-            self.cluster.evict_image(crate::cluster::Version::Old);
+            self.cluster.evict_image(Version::Old);
         }
         self.note("rollout_undo", || "rolling back to the old version".into());
         self.with_controller(now, |c, cx| c.abort(cx));
@@ -823,7 +836,6 @@ impl World<'_> {
 impl World<'_> {
     /// Panics if the cluster's incremental counts drifted from a recount.
     pub(crate) fn assert_counts_consistent(&self) {
-        use crate::cluster::Version;
         for v in [Version::Old, Version::New] {
             let c = self.cluster.cluster();
             assert_eq!(*c.counts(v), c.recount(v), "{v:?}");

@@ -570,6 +570,158 @@ fn an_undo_after_blue_is_gone_runs_blue_through_a_rollout_again() {
 }
 
 #[test]
+fn an_undo_after_a_canary_is_promoted_runs_the_steps_again() {
+    // Routed canary [setWeight 50, pause 60 s], no analysis, a release
+    // failing every request. The canary's 5 pods are Ready at 30 s (50% of
+    // traffic), the pause ends at 90 s, the other 5 pods at 120 s: promoted,
+    // all traffic on the release; the old set goes at 150 s. The alert pages
+    // and the person undoes at U > 150 s. The undo is a new update back to
+    // the old template: the old version is the canary. Its 5 pods boot from
+    // cold (U + 30 s, 50% back on old), the pause runs (U + 90 s), its other
+    // 5 pods boot (U + 120 s) and it takes all traffic: rollback 120 s.
+    // Failed requests: 50 rps × 90 s while the release had half (30–120 s),
+    // 100 rps from 120 s to U + 30 s, 50 rps for the 90 s after.
+    let steps = vec![
+        CanaryStep::SetWeight(50),
+        CanaryStep::Pause(Some(Duration::from_secs(60))),
+    ];
+    let mut sc = with_strategy(StrategyKind::Canary(canary(steps.clone(), None)));
+    bad(
+        &mut sc,
+        DefectKind::ErrorRate {
+            error_rate: Dist::Fixed(1.0),
+        },
+    );
+    let events = trace(&sc, 0);
+    let at = |name: &str| {
+        events
+            .iter()
+            .filter(|e| e.event == name)
+            .map(|e| e.t_s)
+            .collect::<Vec<_>>()
+    };
+    let undo = at("rollout_undo")[0];
+    assert!(undo > 150.0, "{events:#?}");
+    let r = run(&sc, 0);
+    assert_eq!(r.rollback_time_s, Some(120.0), "{events:#?}");
+    let failed = 50.0 * 90.0 + 100.0 * (undo + 30.0 - 120.0) + 50.0 * 90.0;
+    assert!(
+        (r.failed_requests - failed).abs() < 1e-6,
+        "{} vs {failed}",
+        r.failed_requests
+    );
+    // The undo's rollout is Healthy when the old version has all traffic;
+    // the release goes 30 s later, as any old stable set does.
+    assert_eq!(at("rollback_complete"), [undo + 120.0]);
+    assert_eq!(r.deploy_duration_s, Some(undo + 120.0));
+    // It had served all traffic before it was undone.
+    assert_eq!(r.outcome, Outcome::Incident);
+
+    // Undone in a 600 s pause, before promotion, the undo is an abort: all
+    // traffic back to the stable set, whose pods are up, at once.
+    let long = vec![
+        CanaryStep::SetWeight(50),
+        CanaryStep::Pause(Some(Duration::from_secs(600))),
+    ];
+    sc.strategies[0].kind = StrategyKind::Canary(canary(long, None));
+    let r = run(&sc, 0);
+    assert_eq!(r.rollback_time_s, Some(0.0));
+}
+
+#[test]
+fn without_a_router_the_undo_after_completion_mirrors_the_rollout() {
+    // Without a router the undo's rollout moves the pods back under the
+    // same maxSurge / maxUnavailable arithmetic, with the versions' roles
+    // swapped, from the same start (10 pods of one version, 0 of the
+    // other) and the same 30 s boots: it takes exactly as long as the
+    // rollout took to complete.
+    let steps = vec![
+        CanaryStep::SetWeight(50),
+        CanaryStep::Pause(Some(Duration::from_secs(60))),
+    ];
+    let mut spec = canary(steps, None);
+    spec.traffic_routing = false;
+    let mut sc = with_strategy(StrategyKind::Canary(spec));
+    bad(
+        &mut sc,
+        DefectKind::Latency {
+            added_ms: Dist::Fixed(2000.0),
+        },
+    );
+    let events = trace(&sc, 0);
+    let at = |name: &str| events.iter().find(|e| e.event == name).map(|e| e.t_s);
+    let (done, undo) = (at("rollout_complete").unwrap(), at("rollout_undo").unwrap());
+    assert!(undo > done, "{events:#?}");
+    let r = run(&sc, 0);
+    assert_eq!(r.rollback_time_s, Some(done), "{events:#?}");
+}
+
+#[test]
+fn a_failed_analysis_of_the_undos_rollout_aborts_it_until_a_person_promotes_it() {
+    // The release adds 2 s to every request: slower than the SLO's 1 s,
+    // inside the analysis' 5 s p99. An expand/contract change contracts as
+    // the rollout completes (150 s): the old code fails from then on, and
+    // only a restore from backup (3,600 s) brings the schema back. The alert
+    // pages; the person undoes at U and starts the restore. In the undo's
+    // rollout the old canary's 5 pods are Ready at U + 30 s; its background
+    // analysis measures then (an empty window: an error) and at U + 60 s
+    // finds every request failing on the schema: failed, so the rollout is
+    // aborted back onto the release and its 5 pods go 30 s later. The
+    // person, told, promotes it in full at U + 180 s: 10 old pods boot, and
+    // at U + 210 s the old version has all traffic. It serves once the
+    // schema is back: recovered at U + 3,600 s.
+    let steps = vec![
+        CanaryStep::SetWeight(50),
+        CanaryStep::Pause(Some(Duration::from_secs(60))),
+    ];
+    let bg = BackgroundAnalysis {
+        starting_step: 1,
+        analysis: analysis(30),
+    };
+    let mut sc = with_strategy(StrategyKind::Canary(canary(steps, Some(bg))));
+    bad(
+        &mut sc,
+        DefectKind::Latency {
+            added_ms: Dist::Fixed(2000.0),
+        },
+    );
+    let mut change = schema(SchemaKind::ExpandContract);
+    change.contract_delay = Duration::ZERO;
+    sc.schema_change = Some(change);
+    let events = trace(&sc, 0);
+    let at = |name: &str| {
+        events
+            .iter()
+            .filter(|e| e.event == name)
+            .map(|e| e.t_s)
+            .collect::<Vec<_>>()
+    };
+    let undo = at("rollout_undo")[0];
+    assert!(undo > 150.0, "{events:#?}");
+    assert_eq!(at("analysis_failed"), [undo + 60.0], "{events:#?}");
+    let back = events
+        .iter()
+        .find(|e| e.t_s == undo + 60.0 && e.event == "abort")
+        .expect("the undo's rollout aborted");
+    assert_eq!(back.new_traffic_share, 1.0);
+    let promoted: Vec<f64> = events
+        .iter()
+        .filter(|e| e.event == "promote" && e.t_s > undo)
+        .map(|e| e.t_s)
+        .collect();
+    assert_eq!(promoted, [undo + 180.0], "{events:#?}");
+    let all_old = events
+        .iter()
+        .filter(|e| e.event == "set_weight" && e.t_s > undo + 60.0)
+        .map(|e| (e.t_s, e.new_traffic_share))
+        .collect::<Vec<_>>();
+    assert_eq!(all_old, [(undo + 210.0, 0.0)]);
+    let r = run(&sc, 0);
+    assert_eq!(r.rollback_time_s, Some(3600.0));
+    assert_eq!(r.outcome, Outcome::DataLoss);
+}
+
+#[test]
 fn smoke_tests_catch_a_defect_before_users_see_it() {
     let mut bg = blue_green();
     bg.pre_promotion_analysis = Some(SmokeTest {
