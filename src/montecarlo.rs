@@ -69,7 +69,7 @@ impl Default for StrategyStats {
 impl StrategyStats {
     /// Empty statistics (every metric at its resolution).
     pub fn new() -> Self {
-        let stats = || PerMetric::from_fn(|m| Stat::new(m.scale()));
+        let stats = || PerMetric::from_fn(|m| Stat::new(m.scale()).whole_numbers(m.whole()));
         StrategyStats {
             all: stats(),
             given_bad: stats(),

@@ -618,11 +618,11 @@ fn decode_stats(recs: &[StatRecord]) -> Result<PerMetric<Stat>, String> {
                 m.scale()
             ));
         }
-        decode_stat(rec).map_err(|why| format!("{}: {why}", rec.metric))
+        decode_stat(rec, m.whole()).map_err(|why| format!("{}: {why}", rec.metric))
     })
 }
 
-fn decode_stat(rec: &StatRecord) -> Result<Stat, String> {
+fn decode_stat(rec: &StatRecord, whole: bool) -> Result<Stat, String> {
     let int = |what: &str, text: &str| {
         text.parse::<u128>()
             .map_err(|_| format!("{what} {text:?} is not a whole number"))
@@ -635,6 +635,7 @@ fn decode_stat(rec: &StatRecord) -> Result<Stat, String> {
         min: rec.min,
         max: rec.max,
         hist: decode_histogram(&rec.histogram)?,
+        whole,
     })
 }
 
@@ -849,10 +850,10 @@ mod tests {
             st.add(v);
         }
         let rec = stat_record("failed_requests", &st).expect("encodes");
-        let back = decode_stat(&rec).expect("decodes");
+        let back = decode_stat(&rec, false).expect("decodes");
         assert_eq!(back.summary(), st.summary());
         let mut cut = rec.clone();
         cut.histogram.truncate(cut.histogram.len() - 8);
-        assert!(decode_stat(&cut).is_err());
+        assert!(decode_stat(&cut, false).is_err());
     }
 }

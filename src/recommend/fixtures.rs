@@ -69,6 +69,9 @@ pub fn stat(count: u64, v: f64) -> Summary {
         p99: Some(v),
         max: Some(v),
         ci95: None,
+        p50_ci95: Some([v, v]),
+        p95_ci95: Some([v, v]),
+        p99_ci95: Some([v, v]),
     }
 }
 

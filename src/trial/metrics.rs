@@ -236,6 +236,20 @@ impl Metric {
     }
 }
 
+impl Metric {
+    /// The metric counts whole things (pods, nodes): its quantiles are
+    /// whole numbers, read exactly from the histogram.
+    pub fn whole(self) -> bool {
+        matches!(
+            self,
+            Metric::PeakPods
+                | Metric::NodesAdded
+                | Metric::PodsWaitedForRoom
+                | Metric::PeakReplicas
+        )
+    }
+}
+
 impl TrialResult {
     /// The value of `metric`; `None` for a time that did not happen in this
     /// trial (e.g. no detection of a good release).
