@@ -136,7 +136,7 @@ fn intro(r: &Report) -> String {
 }
 
 fn grade_span(c: &Cell) -> Span {
-    styled(c.word, Style::Grade(c.mark))
+    styled(c.shown(), Style::Grade(c.mark))
 }
 
 fn whiteboard(r: &Report) -> Block {
@@ -334,6 +334,9 @@ fn grades_legend() -> Block {
              whole 95% interval above it), risk, rollback speed and cost are not graded",
             pct(crate::recommend::MAX_NOT_DEPLOYED)
         ),
+        "borderline — a grade whose figure's 95% interval reaches past a bound names the \
+         other grades it admits, as \"medium (or high)\": the runs do not settle it"
+            .to_owned(),
     ];
     Block::List(items.into_iter().map(|t| vec![plain(t)]).collect())
 }

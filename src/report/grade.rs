@@ -23,6 +23,10 @@
 //! - **complexity**: what the strategy needs beyond a Deployment, as
 //!   [`crate::recommend::Needs::complexity`] grades it.
 //!
+//! Each measured figure carries its 95% interval (a quantile's order
+//! statistics, [`crate::stats`]); a grade whose interval reaches past a
+//! bound is borderline, and says which other grades the interval admits.
+//!
 //! Before any of them: does it deploy ([`crate::recommend::deploys`], the
 //! rule `recommend` picks by too)? A strategy that does not is graded on
 //! that alone: a small blast radius means nothing when the release never
@@ -86,6 +90,44 @@ pub const ROLLBACK_SECONDS: [f64; 2] = [60.0, 600.0];
 /// and medium.
 pub const PEAK_PODS_RATIO: [f64; 2] = [1.3, 1.75];
 
+/// A measured figure graded: the mark of its estimate, and the marks of
+/// its 95% interval's ends.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Graded {
+    pub mark: Mark,
+    /// The figure graded (lower is better).
+    pub value: f64,
+    pub ci95: Option<[f64; 2]>,
+    /// The marks of the interval's low and high ends (both `mark` when
+    /// there is no interval).
+    reach: [Mark; 2],
+}
+
+impl Graded {
+    /// `value` with its interval `ci95`, against `bounds`.
+    pub fn new(value: f64, ci95: Option<[f64; 2]>, bounds: [f64; 2]) -> Self {
+        let m = mark(value, bounds);
+        let reach = ci95.map_or([m, m], |[lo, hi]| {
+            [mark(lo, bounds).min(m), mark(hi, bounds).max(m)]
+        });
+        Graded {
+            mark: m,
+            value,
+            ci95,
+            reach,
+        }
+    }
+
+    /// The other marks the interval admits: empty when the grade is clear
+    /// of its bounds.
+    pub fn also(&self) -> Vec<Mark> {
+        [Mark::Good, Mark::Fair, Mark::Poor]
+            .into_iter()
+            .filter(|&m| m != self.mark && self.reach[0] <= m && m <= self.reach[1])
+            .collect()
+    }
+}
+
 /// Grades `value` against `[good, fair]` upper bounds (inclusive).
 pub fn mark(value: f64, bounds: [f64; 2]) -> Mark {
     if value <= bounds[0] {
@@ -107,23 +149,27 @@ pub fn deploy_word(v: DeployVerdict) -> (&'static str, Mark) {
 }
 
 /// Risk: the p95 error budget burn given a bad release (`None`: no bad release).
-pub fn risk(s: &StrategySummary) -> Option<(Mark, f64)> {
-    let burn = s.given_bad[Metric::ErrorBudgetBurn].p95?;
-    Some((mark(burn, RISK_BUDGET_BURN), burn))
+pub fn risk(s: &StrategySummary) -> Option<Graded> {
+    let burn = &s.given_bad[Metric::ErrorBudgetBurn];
+    Some(Graded::new(burn.p95?, burn.p95_ci95, RISK_BUDGET_BURN))
 }
 
 /// Rollback speed: the median rollback time (`None`: nothing was rolled back).
-pub fn rollback(s: &StrategySummary) -> Option<(Mark, f64)> {
-    let t = s.all[Metric::RollbackTime].p50?;
-    Some((mark(t, ROLLBACK_SECONDS), t))
+pub fn rollback(s: &StrategySummary) -> Option<Graded> {
+    let t = &s.all[Metric::RollbackTime];
+    Some(Graded::new(t.p50?, t.p50_ci95, ROLLBACK_SECONDS))
 }
 
 /// Cost: the p95 of the most pods the ReplicaSets owned at once, as a
 /// multiple of the steady `replicas`.
-pub fn cost(s: &StrategySummary, replicas: u32) -> Option<(Mark, f64)> {
-    let peak = s.all[Metric::PeakReplicas].p95?;
-    let ratio = peak / f64::from(replicas.max(1));
-    Some((mark(ratio, PEAK_PODS_RATIO), ratio))
+pub fn cost(s: &StrategySummary, replicas: u32) -> Option<Graded> {
+    let peak = &s.all[Metric::PeakReplicas];
+    let per = |pods: f64| pods / f64::from(replicas.max(1));
+    Some(Graded::new(
+        per(peak.p95?),
+        peak.p95_ci95.map(|ci| ci.map(per)),
+        PEAK_PODS_RATIO,
+    ))
 }
 
 #[cfg(test)]
@@ -152,10 +198,33 @@ mod tests {
         let mut s = run([FIGURES; 4]).strategies.remove(1);
         s.all[Metric::PeakReplicas] = stat(1000, 12.0);
         s.all[Metric::PeakPods] = stat(1000, 20.0);
-        assert_eq!(cost(&s, 10), Some((Mark::Good, 1.2)));
+        let graded = cost(&s, 10).expect("graded");
+        assert_eq!((graded.mark, graded.value), (Mark::Good, 1.2));
         // Blue-green's second stack is asked for: 20 of them, high.
         s.all[Metric::PeakReplicas] = stat(1000, 20.0);
-        assert_eq!(cost(&s, 10), Some((Mark::Poor, 2.0)));
+        let graded = cost(&s, 10).expect("graded");
+        assert_eq!((graded.mark, graded.value), (Mark::Poor, 2.0));
+    }
+
+    #[test]
+    fn an_interval_across_a_bound_makes_the_grade_borderline() {
+        // p95 burn 13.4%, high (> 10%); its interval 9.8–16% reaches medium.
+        let g = Graded::new(0.134, Some([0.098, 0.16]), RISK_BUDGET_BURN);
+        assert_eq!((g.mark, g.also()), (Mark::Poor, vec![Mark::Fair]));
+        // 8.8%, medium, with 7–9.5%: clear of both bounds.
+        let g = Graded::new(0.088, Some([0.07, 0.095]), RISK_BUDGET_BURN);
+        assert_eq!(g.also(), vec![]);
+        // Wide enough to reach both other grades.
+        let g = Graded::new(0.05, Some([0.01, 0.2]), RISK_BUDGET_BURN);
+        assert_eq!(g.also(), vec![Mark::Good, Mark::Poor]);
+        // An end on a bound is graded as the bound is (inclusive): 2% is
+        // low, 10% medium.
+        let g = Graded::new(0.05, Some([0.02, 0.10]), RISK_BUDGET_BURN);
+        assert_eq!(g.also(), vec![Mark::Good]);
+        let g = Graded::new(0.05, Some([0.021, 0.10]), RISK_BUDGET_BURN);
+        assert_eq!(g.also(), vec![]);
+        // No interval: nothing to say.
+        assert_eq!(Graded::new(0.5, None, RISK_BUDGET_BURN).also(), vec![]);
     }
 
     #[test]

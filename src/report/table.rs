@@ -38,8 +38,8 @@ fn whiteboard(out: &mut String, r: &Report, color: bool) {
         .max(8);
     let heads = ["risk", "rollback speed", "cost", "complexity"];
     let text = |c: &Cell| match &c.beside {
-        Some(b) => format!("{}, {b}", c.word),
-        None => c.word.to_owned(),
+        Some(b) => format!("{}, {b}", c.shown()),
+        None => c.shown(),
     };
     let rows: Vec<[String; 4]> = r.strategies.iter().map(|v| v.cells().map(text)).collect();
     let widths: [usize; 4] = std::array::from_fn(|i| {
@@ -91,7 +91,7 @@ fn evidence_line(c: &Cell, color: bool) -> String {
     format!(
         "{:<15}{} {}",
         c.column.heading(),
-        paint(&format!("{:<7}", c.word), c.mark, color),
+        paint(&format!("{:<7}", c.shown()), c.mark, color),
         c.evidence.join(" · ")
     )
 }
@@ -263,6 +263,7 @@ mod tests {
             column: Column::Risk,
             mark,
             word: mark.map_or("–", |m| Column::Risk.word(m)),
+            borderline: Vec::new(),
             value: None,
             evidence: vec!["failed requests 1 / 2".into()],
             beside: None,

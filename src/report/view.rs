@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::format::{self, percent, seconds};
-use super::grade::{self, Column, Mark};
+use super::grade::{self, Column, Graded, Mark};
 use super::recommend::needs_words;
 use crate::montecarlo::{RunSummary, StrategySummary};
 use crate::recommend::{self, DeployVerdict, Deploys, Grade, Needs};
@@ -55,6 +55,9 @@ pub struct Cell {
     pub mark: Option<Mark>,
     /// The grade in the column's words, or "–".
     pub word: &'static str,
+    /// The other grades the figure's 95% interval reaches, in the column's
+    /// words: empty when the grade is clear of its bounds.
+    pub borderline: Vec<&'static str>,
     /// The value graded, for ranking (lower is better).
     #[serde(skip)]
     pub value: Option<f64>,
@@ -63,6 +66,18 @@ pub struct Cell {
     /// A figure the whiteboard shows beside the word, not graded (rollback
     /// speed: the median time to recover).
     pub beside: Option<String>,
+}
+
+impl Cell {
+    /// The grade as the whiteboard shows it: "high", or "high (or medium)"
+    /// when the interval reaches another grade.
+    pub fn shown(&self) -> String {
+        if self.borderline.is_empty() {
+            self.word.to_owned()
+        } else {
+            format!("{} (or {})", self.word, self.borderline.join(", "))
+        }
+    }
 }
 
 impl StrategyView {
@@ -134,6 +149,7 @@ fn view(sc: &Scenario, s: &StrategySummary, bad_trials: u64) -> StrategyView {
 fn withhold(c: &mut Cell) {
     c.mark = None;
     c.word = "–";
+    c.borderline.clear();
     c.value = None;
     c.evidence
         .insert(0, "not graded: it does not deploy".to_owned());
@@ -160,14 +176,26 @@ pub fn not_out_words(d: &Deploys) -> String {
     )
 }
 
-fn cell(column: Column, graded: Option<(Mark, f64)>, evidence: Vec<String>) -> Cell {
+fn cell(column: Column, graded: Option<Graded>, evidence: Vec<String>) -> Cell {
     Cell {
         column,
-        mark: graded.map(|g| g.0),
-        word: graded.map_or("–", |g| column.word(g.0)),
-        value: graded.map(|g| g.1),
+        mark: graded.map(|g| g.mark),
+        word: graded.map_or("–", |g| column.word(g.mark)),
+        borderline: graded.map_or(Vec::new(), |g| {
+            g.also().into_iter().map(|m| column.word(m)).collect()
+        }),
+        value: graded.map(|g| g.value),
         evidence,
         beside: None,
+    }
+}
+
+/// " (95% CI a–b)" after a figure (`of` names it when several stand
+/// before), when the interval is not a point.
+fn ci_words(of: &str, ci: Option<[f64; 2]>, f: impl Fn(f64) -> String) -> String {
+    match ci {
+        Some([lo, hi]) if f(lo) != f(hi) => format!(" ({of}95% CI {}–{})", f(lo), f(hi)),
+        _ => String::new(),
     }
 }
 
@@ -184,8 +212,9 @@ fn risk_cell(s: &StrategySummary, bad_trials: u64) -> Cell {
             p50_p95(&bad[Metric::AffectedUsers], count)
         ),
         format!(
-            "budget burn p95 {}",
-            opt(bad[Metric::ErrorBudgetBurn].p95, percent)
+            "budget burn p95 {}{}",
+            opt(bad[Metric::ErrorBudgetBurn].p95, percent),
+            ci_words("", bad[Metric::ErrorBudgetBurn].p95_ci95, percent)
         ),
     ];
     if bad_trials > 0 {
@@ -200,8 +229,9 @@ fn risk_cell(s: &StrategySummary, bad_trials: u64) -> Cell {
 fn rollback_cell(s: &StrategySummary) -> Cell {
     let evidence = vec![
         format!(
-            "undo → healthy {}, time to recover {}",
+            "undo → healthy {}{}, time to recover {}",
             p50_p95(&s.all[Metric::RollbackTime], seconds),
+            ci_words("p50 ", s.all[Metric::RollbackTime].p50_ci95, seconds),
             p50_p95(&s.given_bad[Metric::TimeToRecover], seconds)
         ),
         format!(
@@ -222,9 +252,10 @@ fn cost_cell(s: &StrategySummary, replicas: u32) -> Cell {
     let existing = s.all[Metric::PeakPods].p95;
     let mut evidence = vec![
         format!(
-            "pods asked for p95 {}{}{}",
+            "pods asked for p95 {}{}{}{}",
             opt(asked, count),
-            graded.map_or(String::new(), |g| format!(" ({:.2}×)", g.1)),
+            graded.map_or(String::new(), |g| format!(" ({:.2}×)", g.value)),
+            ci_words("", s.all[Metric::PeakReplicas].p95_ci95, count),
             match (existing, asked) {
                 (Some(e), Some(a)) if count(e) != count(a) => {
                     format!(", {} with those shutting down", count(e))
@@ -262,6 +293,7 @@ fn complexity_cell(needs: &Needs) -> Cell {
         column: Column::Complexity,
         mark: Some(mark),
         word: Column::Complexity.word(mark),
+        borderline: Vec::new(),
         // Ranks by grade, then by how many needs.
         value: Some(mark as u8 as f64 * 10.0 + needs.count() as f64),
         evidence: vec![format!("needs {}", needs_words(needs))],
