@@ -150,6 +150,10 @@ pub struct Check {
     /// The limit, or for a capability whether the team has it; `None`: no limit.
     pub limit: Option<Value>,
     pub status: Status,
+    /// The measured p95's 95% interval (order statistics), for a numeric item.
+    pub ci95: Option<[f64; 2]>,
+    /// The interval holds the limit: the verdict could go either way.
+    pub borderline: bool,
     /// measured / limit, when a numeric limit above 0 is broken.
     pub ratio: Option<f64>,
     /// measured − limit, when a numeric limit is broken.
@@ -211,10 +215,11 @@ pub fn checklist(sc: &Scenario, st: &StrategySummary, needs: &Needs) -> Vec<Chec
         .collect()
 }
 
-/// The p95 a numeric item measures in `st`.
-fn p95(item: Item, st: &StrategySummary) -> Option<f64> {
+/// The p95 a numeric item measures in `st`, with its 95% interval.
+fn p95(item: Item, st: &StrategySummary) -> Option<(f64, Option<[f64; 2]>)> {
     let (metric, scope) = item.figure()?;
-    scope.of(st)[metric].p95
+    let s = &scope.of(st)[metric];
+    Some((s.p95?, s.p95_ci95))
 }
 
 /// A check with nothing measured, limited or broken yet.
@@ -224,6 +229,8 @@ fn blank(item: Item, status: Status) -> Check {
         measured: None,
         limit: None,
         status,
+        ci95: None,
+        borderline: false,
         ratio: None,
         excess: None,
         unrecovered: None,
@@ -249,8 +256,17 @@ fn deploys_check(st: &StrategySummary) -> Check {
     }
 }
 
-/// A figure against an optional limit; equal to the limit is met.
-fn numeric(item: Item, measured: Option<f64>, limit: Option<f64>) -> Check {
+/// A figure (with its interval) against an optional limit; equal to the
+/// limit is met. The verdict is borderline when the interval reaches across
+/// the limit: a met figure whose top is above it, a broken one whose bottom
+/// is within it.
+fn numeric(item: Item, figure: Option<(f64, Option<[f64; 2]>)>, limit: Option<f64>) -> Check {
+    let measured = figure.map(|f| f.0);
+    let ci95 = figure.and_then(|f| f.1);
+    let borderline = match (ci95, limit) {
+        (Some([lo, hi]), Some(l)) => lo <= l && l < hi,
+        _ => false,
+    };
     let (status, ratio, excess) = match (measured, limit) {
         (None, l) => (
             l.map_or(Status::NoLimit, |_| Status::NotMeasured),
@@ -264,6 +280,8 @@ fn numeric(item: Item, measured: Option<f64>, limit: Option<f64>) -> Check {
     Check {
         measured: measured.map(Value::Number),
         limit: limit.map(Value::Number),
+        ci95,
+        borderline,
         ratio,
         excess,
         ..blank(item, status)

@@ -82,6 +82,9 @@ pub enum Note {
     FewBadReleases,
     /// The schema change ended in data loss under the best strategy.
     BestLosesData,
+    /// A verdict of the best strategy is borderline: the p95's 95%
+    /// interval holds the limit, so more runs may turn it.
+    BestBorderline,
 }
 
 /// Fewer bad releases than this make a p95 rough.
@@ -151,6 +154,9 @@ pub fn recommend(sc: &Scenario, summary: &RunSummary) -> Recommendation {
     let mut notes = notes(sc, bad_trials);
     if pick.is_some_and(|p| strategies[p.best].data_loss > 0) {
         notes.push(Note::BestLosesData);
+    }
+    if pick.is_some_and(|p| strategies[p.best].checks.iter().any(|c| c.borderline)) {
+        notes.push(Note::BestBorderline);
     }
     Recommendation {
         scenario: summary.scenario.clone(),

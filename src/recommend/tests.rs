@@ -40,6 +40,41 @@ fn a_broken_limit_says_by_how_much() {
 }
 
 #[test]
+fn a_limit_inside_the_p95s_interval_is_borderline() {
+    // Recreate's p95 failed requests is 1,000 against a limit of 1,000: met.
+    // With its interval 800–1,300 the limit is inside it: borderline. A
+    // point interval, or one wholly below, is clear.
+    let cases = [
+        (1000.0, [800.0, 1300.0], Status::Met, true),
+        (1000.0, [1000.0, 1000.0], Status::Met, false),
+        (900.0, [700.0, 1000.0], Status::Met, false),
+        (2000.0, [1000.0, 2500.0], Status::Broken, true),
+        (2000.0, [1001.0, 2500.0], Status::Broken, false),
+    ];
+    for (p95, ci, status, borderline) in cases {
+        let mut summary = run([FIGURES; 4]);
+        let s = &mut summary.strategies[0].given_bad[Metric::FailedRequests];
+        s.p95 = Some(p95);
+        s.p95_ci95 = Some(ci);
+        let rec = recommend(&sc("{ maxFailedRequests: 1000 }"), &summary);
+        let c = check(&rec, "recreate", Item::MaxFailedRequests);
+        assert_eq!(
+            (c.status, c.borderline),
+            (status, borderline),
+            "{p95} {ci:?}"
+        );
+        assert_eq!(c.ci95, Some(ci));
+        // Recreate is the pick when it meets every limit (the simplest of
+        // equals); then its borderline verdict is noted.
+        if status == Status::Met {
+            assert_eq!(best(&rec), Some("recreate"));
+            let noted = rec.notes.contains(&Note::BestBorderline);
+            assert_eq!(noted, borderline);
+        }
+    }
+}
+
+#[test]
 fn a_limit_of_zero_has_an_excess_but_no_ratio() {
     let rec = recommend(&sc("{ maxFailedRequests: 0 }"), &run([FIGURES; 4]));
     let c = check(&rec, "rolling", Item::MaxFailedRequests);

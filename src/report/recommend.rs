@@ -349,7 +349,26 @@ fn note_words(n: Note, rec: &Recommendation) -> String {
             number(rec.bad_trials as f64)
         ),
         Note::BestLosesData => data_loss_note(rec),
+        Note::BestBorderline => borderline_note(rec),
     }
+}
+
+fn borderline_note(rec: &Recommendation) -> String {
+    let Some(r) = rec.best() else {
+        return String::new();
+    };
+    let keys: Vec<&str> = r
+        .checks
+        .iter()
+        .filter(|c| c.borderline)
+        .map(|c| c.item.key())
+        .collect();
+    format!(
+        "Under {} the verdict on {} is borderline: the p95's 95% interval holds the limit, so \
+         the pick may turn with more runs (--runs).",
+        r.name,
+        keys.join(", ")
+    )
 }
 
 fn data_loss_note(rec: &Recommendation) -> String {
@@ -431,8 +450,8 @@ fn numeric_words(c: &Check) -> String {
         Some(Value::Number(x)) => Some(x),
         _ => None,
     };
-    match (number(c.measured), number(c.limit), c.status) {
-        (None, _, _) => "not measured: no trial had it".to_owned(),
+    let verdict = match (number(c.measured), number(c.limit), c.status) {
+        (None, _, _) => return "not measured: no trial had it".to_owned(),
         (Some(m), None, _) => show(m),
         (Some(m), Some(l), Status::Broken) => {
             let excess = c.excess.unwrap_or(m - l);
@@ -443,6 +462,14 @@ fn numeric_words(c: &Check) -> String {
             format!("{} > {} ({by})", show(m), show(l))
         }
         (Some(m), Some(l), _) => format!("{} ≤ {}", show(m), show(l)),
+    };
+    match c.ci95 {
+        Some([lo, hi]) if c.borderline => format!(
+            "{verdict}; borderline: the p95's 95% CI {}–{} holds the limit",
+            show(lo),
+            show(hi)
+        ),
+        _ => verdict,
     }
 }
 
@@ -628,6 +655,8 @@ struct CheckJson {
     measured: Option<Value>,
     limit: Option<Value>,
     status: Status,
+    ci95: Option<[f64; 2]>,
+    borderline: bool,
     ratio: Option<f64>,
     excess: Option<f64>,
     text: String,
@@ -668,6 +697,8 @@ impl<'a> StrategyJson<'a> {
                     measured: c.measured,
                     limit: c.limit,
                     status: c.status,
+                    ci95: c.ci95,
+                    borderline: c.borderline,
                     ratio: c.ratio,
                     excess: c.excess,
                     text: check_words(c, &s.capacity),

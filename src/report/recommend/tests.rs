@@ -24,6 +24,24 @@ fn a_figure_equal_to_its_limit_meets_it() {
 }
 
 #[test]
+fn a_borderline_verdict_gives_the_interval_and_is_noted() {
+    let mut summary = run([FIGURES; 4]);
+    summary.strategies[0].given_bad[Metric::FailedRequests].p95_ci95 = Some([800.0, 1300.0]);
+    let rec = recommend(&sc("{ maxFailedRequests: 1000 }"), &summary);
+    assert_eq!(
+        said(&rec, "recreate", Item::MaxFailedRequests),
+        "1,000 ≤ 1,000; borderline: the p95's 95% CI 800–1,300 holds the limit"
+    );
+    assert!(
+        notes(&rec)
+            .iter()
+            .any(|n| n.starts_with("Under recreate the verdict on maxFailedRequests is borderline")),
+        "{:?}",
+        notes(&rec)
+    );
+}
+
+#[test]
 fn a_broken_limit_says_by_how_much() {
     let double = with(|f| f.failed = 2000.0);
     let rec = recommend(
