@@ -136,6 +136,15 @@ fn trace(sc: &Scenario, k: usize) -> Vec<TraceEvent> {
     w.take_trace()
 }
 
+/// When each `name` event of a trace happened, in order.
+fn times(events: &[TraceEvent], name: &str) -> Vec<f64> {
+    events
+        .iter()
+        .filter(|e| e.event == name)
+        .map(|e| e.t_s)
+        .collect()
+}
+
 #[test]
 fn recreate_fails_every_request_of_its_downtime() {
     // Old pods leave at t = 0 and take 30 s to terminate; new pods then boot
@@ -532,13 +541,7 @@ fn an_undo_after_blue_is_gone_runs_blue_through_a_rollout_again() {
     assert_eq!(r.rollback_time_s, Some(390.0));
     assert_eq!(r.outcome, Outcome::Incident);
     let events = trace(&sc, 0);
-    let at = |name: &str| {
-        events
-            .iter()
-            .filter(|e| e.event == name)
-            .map(|e| e.t_s)
-            .collect::<Vec<_>>()
-    };
+    let at = |name: &str| times(&events, name);
     // Green: preview at 0, tests 30–90 s, promoted at 390 s; blue gone at
     // 420 s. The alert pages, the person undoes; blue repeats the steps.
     assert_eq!(at("smoke_test").len(), 2, "{events:#?}");
@@ -593,13 +596,7 @@ fn an_undo_after_a_canary_is_promoted_runs_the_steps_again() {
         },
     );
     let events = trace(&sc, 0);
-    let at = |name: &str| {
-        events
-            .iter()
-            .filter(|e| e.event == name)
-            .map(|e| e.t_s)
-            .collect::<Vec<_>>()
-    };
+    let at = |name: &str| times(&events, name);
     let undo = at("rollout_undo")[0];
     assert!(undo > 150.0, "{events:#?}");
     let r = run(&sc, 0);
@@ -689,13 +686,7 @@ fn a_failed_analysis_of_the_undos_rollout_aborts_it_until_a_person_promotes_it()
     change.contract_delay = Duration::ZERO;
     sc.schema_change = Some(change);
     let events = trace(&sc, 0);
-    let at = |name: &str| {
-        events
-            .iter()
-            .filter(|e| e.event == name)
-            .map(|e| e.t_s)
-            .collect::<Vec<_>>()
-    };
+    let at = |name: &str| times(&events, name);
     let undo = at("rollout_undo")[0];
     assert!(undo > 150.0, "{events:#?}");
     assert_eq!(at("analysis_failed"), [undo + 60.0], "{events:#?}");
@@ -925,13 +916,7 @@ fn a_release_that_pages_twice_is_rolled_back() {
         },
     );
     let events = trace(&sc, 0);
-    let at = |name: &str| -> Vec<f64> {
-        events
-            .iter()
-            .filter(|e| e.event == name)
-            .map(|e| e.t_s)
-            .collect()
-    };
+    let at = |name: &str| times(&events, name);
     // Pages at 60 s and 1,260 s (the outage from 1,230 s); undone at 1,720 s
     // with every pod Ready and nothing failed since about 1,265 s.
     assert_eq!(at("alert_fired"), vec![60.0, 1260.0]);
