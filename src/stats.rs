@@ -200,22 +200,14 @@ impl Stat {
             0.0
         };
         let half = 1.959_963_984_540_054 * var_q.sqrt() / n.sqrt();
-        // Ranks of p50, p95, p99 and their interval bounds, in one pass.
-        let per_mille = [500, 950, 990];
-        let ranks: Vec<[u64; 3]> = per_mille
-            .iter()
-            .map(|&pm| {
-                let [lo, hi] = quantile_ranks95(self.count, pm);
-                [rank_of(self.count, pm), lo, hi]
-            })
-            .collect();
-        let mut wanted: Vec<u64> = ranks.iter().flatten().copied().collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let values = self.values_at_ranks(&wanted);
-        let at = |r: u64| values[wanted.binary_search(&r).expect("asked for")];
-        let q = |i: usize| Some(at(ranks[i][0]));
-        let ci = |i: usize| Some([at(ranks[i][1]), at(ranks[i][2])]);
+        // p50, p95, p99, each with its interval's bounds, read in one pass.
+        let ranks = [500, 950, 990].map(|pm| {
+            let [lo, hi] = quantile_ranks95(self.count, pm);
+            [rank_of(self.count, pm), lo, hi]
+        });
+        let v = self.values_at_ranks(ranks.as_flattened());
+        let q = |i: usize| Some(v[3 * i]);
+        let ci = |i: usize| Some([v[3 * i + 1], v[3 * i + 2]]);
         Summary {
             count: self.count,
             mean: Some(sig6(mean_q / self.scale)),
@@ -233,26 +225,27 @@ impl Stat {
         }
     }
 
-    /// The `k`-th smallest values (1-based, `ranks` ascending, each in
-    /// 1..=count), as their buckets give them: the bucket's top, or for
-    /// whole numbers the one multiple of `scale` the bucket holds; clamped
-    /// to the exact min and max.
+    /// The `k`-th smallest value for each `k` of `ranks` (1-based, each in
+    /// 1..=count, in any order), as its bucket gives it (see
+    /// [`Stat::reported`]), in one pass over the histogram.
     fn values_at_ranks(&self, ranks: &[u64]) -> Vec<f64> {
-        let mut out = Vec::with_capacity(ranks.len());
+        let mut order: Vec<usize> = (0..ranks.len()).collect();
+        order.sort_by_key(|&i| ranks[i]);
+        // Ranks past the count (none are asked for) read as the max.
+        let mut out = vec![self.reported(self.max); ranks.len()];
+        let mut next = order.into_iter().peekable();
         let mut seen = 0u64;
-        let mut next = ranks.iter().peekable();
         for v in self.hist.iter_recorded() {
             seen += v.count_since_last_iteration();
-            while next.next_if(|&&r| r <= seen).is_some() {
-                out.push(self.reported(v.value_iterated_to()));
+            while let Some(i) = next.next_if(|&i| ranks[i] <= seen) {
+                out[i] = self.reported(v.value_iterated_to());
             }
         }
-        // Ranks past the count (none are asked for) read as the max.
-        out.resize(ranks.len(), self.reported(self.max));
         out
     }
 
-    /// A bucket's value as a figure.
+    /// A bucket's value as a figure: the bucket's top, or for whole numbers
+    /// the one multiple of `scale` it holds; clamped to the exact min and max.
     fn reported(&self, top: u64) -> f64 {
         let q = if self.whole {
             let step = self.scale as u64;

@@ -124,6 +124,16 @@ fn bad(sc: &mut Scenario, kind: DefectKind) {
     sc.release.defects = vec![DefectSpec { weight: 1.0, kind }];
 }
 
+/// A bad release failing every request.
+fn broken(sc: &mut Scenario) {
+    bad(
+        sc,
+        DefectKind::ErrorRate {
+            error_rate: Dist::Fixed(1.0),
+        },
+    );
+}
+
 fn run(sc: &Scenario, k: usize) -> TrialResult {
     let mut w = World::new(sc, &sc.strategies[k]);
     montecarlo::run_trial(&mut w, sc, sc.monte_carlo.seed, 0).1
@@ -276,12 +286,7 @@ fn error_rate_release_is_caught_by_the_burn_rate_alert() {
     // the defect showed). 120 s of human response, then the old pods boot
     // again for 30 s.
     let mut sc = base();
-    bad(
-        &mut sc,
-        DefectKind::ErrorRate {
-            error_rate: Dist::Fixed(1.0),
-        },
-    );
+    broken(&mut sc);
     let r = run(&sc, 0);
     assert_eq!(
         r.outcome,
@@ -494,12 +499,7 @@ fn blue_green_rollback_is_instant_while_blue_is_up_and_cold_after() {
     let mut bg = blue_green();
     bg.scale_down_delay = Duration::from_secs(3600);
     let mut sc = with_strategy(StrategyKind::BlueGreen(bg.clone()));
-    bad(
-        &mut sc,
-        DefectKind::ErrorRate {
-            error_rate: Dist::Fixed(1.0),
-        },
-    );
+    broken(&mut sc);
     let warm = run(&sc, 0);
     assert_eq!(
         warm.rollback_time_s,
@@ -531,12 +531,7 @@ fn an_undo_after_blue_is_gone_runs_blue_through_a_rollout_again() {
     });
     bg.auto_promotion_seconds = Some(Duration::from_secs(300));
     let mut sc = with_strategy(StrategyKind::BlueGreen(bg.clone()));
-    bad(
-        &mut sc,
-        DefectKind::ErrorRate {
-            error_rate: Dist::Fixed(1.0),
-        },
-    );
+    broken(&mut sc);
     let r = run(&sc, 0);
     assert_eq!(r.rollback_time_s, Some(390.0));
     assert_eq!(r.outcome, Outcome::Incident);
@@ -589,12 +584,7 @@ fn an_undo_after_a_canary_is_promoted_runs_the_steps_again() {
         CanaryStep::Pause(Some(Duration::from_secs(60))),
     ];
     let mut sc = with_strategy(StrategyKind::Canary(canary(steps.clone(), None)));
-    bad(
-        &mut sc,
-        DefectKind::ErrorRate {
-            error_rate: Dist::Fixed(1.0),
-        },
-    );
+    broken(&mut sc);
     let events = trace(&sc, 0);
     let at = |name: &str| times(&events, name);
     let undo = at("rollout_undo")[0];
@@ -720,12 +710,7 @@ fn smoke_tests_catch_a_defect_before_users_see_it() {
         duration: Duration::from_secs(120),
     });
     let mut sc = with_strategy(StrategyKind::BlueGreen(bg));
-    bad(
-        &mut sc,
-        DefectKind::ErrorRate {
-            error_rate: Dist::Fixed(1.0),
-        },
-    );
+    broken(&mut sc);
     let r = run(&sc, 0);
     assert_eq!(r.outcome, Outcome::RolledBack);
     assert_eq!(r.failed_requests, 0.0);
@@ -749,12 +734,7 @@ fn broken_routed_canary(pause_s: u64, interval_s: u64) -> Scenario {
         analysis: analysis(interval_s),
     };
     let mut sc = with_strategy(StrategyKind::Canary(canary(steps, Some(bg))));
-    bad(
-        &mut sc,
-        DefectKind::ErrorRate {
-            error_rate: Dist::Fixed(1.0),
-        },
-    );
+    broken(&mut sc);
     sc
 }
 
@@ -938,12 +918,7 @@ fn mirrored_traffic_shows_the_defect_to_analysis_but_not_to_users() {
         CanaryStep::SetWeight(10),
     ];
     let mut sc = with_strategy(StrategyKind::Canary(canary(steps, None)));
-    bad(
-        &mut sc,
-        DefectKind::ErrorRate {
-            error_rate: Dist::Fixed(1.0),
-        },
-    );
+    broken(&mut sc);
     let r = run(&sc, 0);
     assert_eq!(r.failed_requests, 0.0);
     assert_eq!(r.affected_users, 0.0);
@@ -1020,12 +995,7 @@ fn rolling_back_over_an_irreversible_change_means_restoring_from_backup() {
     // the new schema until the one-hour restore is done, at 3780 s.
     let mut sc = base();
     sc.schema_change = Some(schema(SchemaKind::Breaking));
-    bad(
-        &mut sc,
-        DefectKind::ErrorRate {
-            error_rate: Dist::Fixed(1.0),
-        },
-    );
+    broken(&mut sc);
     let r = run(&sc, 0);
     assert_eq!(r.outcome, Outcome::DataLoss);
     assert_eq!(r.rollback_time_s, Some(3600.0));
@@ -1084,12 +1054,7 @@ fn an_automatic_rollback_onto_a_broken_schema_pages_for_a_restore() {
 #[test]
 fn a_mutable_tag_makes_undo_wait_for_a_rebuild() {
     let mut sc = base();
-    bad(
-        &mut sc,
-        DefectKind::ErrorRate {
-            error_rate: Dist::Fixed(1.0),
-        },
-    );
+    broken(&mut sc);
     let quick = run(&sc, 0);
     assert_eq!(quick.rollback_time_s, Some(30.0), "old pods boot again");
     sc.service.image.mutable = true;
@@ -1105,12 +1070,7 @@ fn a_mutable_tag_makes_undo_wait_for_a_rebuild() {
 #[test]
 fn no_revision_history_means_a_pipeline_redeploy() {
     let mut sc = base();
-    bad(
-        &mut sc,
-        DefectKind::ErrorRate {
-            error_rate: Dist::Fixed(1.0),
-        },
-    );
+    broken(&mut sc);
     sc.strategies[0].revision_history_limit = 0;
     assert_eq!(run(&sc, 0).rollback_time_s, Some(900.0 + 30.0));
 }
@@ -1118,12 +1078,7 @@ fn no_revision_history_means_a_pipeline_redeploy() {
 #[test]
 fn an_evicted_old_image_is_pulled_again_on_rollback() {
     let mut sc = base();
-    bad(
-        &mut sc,
-        DefectKind::ErrorRate {
-            error_rate: Dist::Fixed(1.0),
-        },
-    );
+    broken(&mut sc);
     sc.service.startup.image_pull = Dist::Fixed(20_000.0);
     assert_eq!(run(&sc, 0).rollback_time_s, Some(30.0), "cached: boot only");
     sc.service.image.old_image_cached = false;
