@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::error::Error;
-use crate::montecarlo::{self, Plan, RunSummary, Shard, StrategyId, StrategyStats};
+use crate::montecarlo::{self, Plan, RunSummary, Shard, Strata, StrategyId, StrategyStats};
 use crate::report::{self, OutputDir, trace::Trace, view::Report};
 use crate::scenario::{self, Scenario};
 use crate::shard::{self, Kind, PointStats};
@@ -221,6 +221,7 @@ fn write_run_shard(
     let ids = strategy_ids(sc, plan);
     let point = PointStats {
         set: &[],
+        bad_weight: Strata::of(sc).bad_weight(),
         ids: &ids,
         stats,
     };
@@ -473,6 +474,7 @@ fn write_sweep_shard(
         .zip(stats)
         .map(|((p, ids), stats)| PointStats {
             set: &p.set,
+            bad_weight: Strata::of(&p.scenario).bad_weight(),
             ids,
             stats,
         })

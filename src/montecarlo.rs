@@ -20,17 +20,75 @@ use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
-use crate::scenario::Scenario;
-use crate::stats::{Stat, Summary};
+use crate::scenario::{Sampling, Scenario};
+use crate::stats::{self, Stat, Summary, sig6};
 use crate::trial::{
     Metric, Outcome, PerMetric, PerOutcome, ReleaseDraw, TrialResult, TrialStreams, World,
 };
 
 pub use crate::trial::streams::{Purpose, stream};
 
-/// The release of trial `trial` (the same for every strategy).
+/// The release of trial `trial` (the same for every strategy), in the
+/// stratum the sampling gives it.
 pub fn release_of(sc: &Scenario, seed: u64, trial: u64) -> ReleaseDraw {
-    ReleaseDraw::draw(sc, &mut stream(seed, trial, Purpose::Release))
+    let stratum = Strata::of(sc).stratum(trial);
+    ReleaseDraw::draw(sc, stratum, &mut stream(seed, trial, Purpose::Release))
+}
+
+/// How a run's trials stand for all releases (`monteCarlo.sampling`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Strata {
+    /// Each trial draws its release: every trial counts alike.
+    Natural,
+    /// Trials are good or bad by their index, `bad_share` of them bad; in
+    /// `all` figures the bad ones weigh `bad_weight`, the true chance of a
+    /// bad release, and the good ones the rest.
+    Stratified { bad_share: f64, bad_weight: f64 },
+}
+
+/// Stratum shares are kept in millionths, so a trial's stratum is integer
+/// arithmetic on its index.
+const SHARE_UNIT: u128 = 1_000_000;
+
+impl Strata {
+    /// The scenario's strata. A scenario whose releases are all good or all
+    /// bad (defectProbability 0 or 1, or no defects) has one stratum and
+    /// runs as natural sampling does.
+    pub fn of(sc: &Scenario) -> Strata {
+        let p = if sc.release.defects.is_empty() {
+            0.0
+        } else {
+            sc.release.defect_probability
+        };
+        match sc.monte_carlo.sampling {
+            Sampling::Stratified { bad_share } if p > 0.0 && p < 1.0 => Strata::Stratified {
+                bad_share,
+                bad_weight: p,
+            },
+            _ => Strata::Natural,
+        }
+    }
+
+    /// Whether trial `trial` carries a bad release, when the sampling fixes
+    /// it: with k millionths bad, trial i is bad when ⌊(i+1)·k/10⁶⌋ passes
+    /// ⌊i·k/10⁶⌋, so every run of trials holds its share to within one
+    /// (a half: every other trial).
+    pub fn stratum(&self, trial: u64) -> Option<bool> {
+        let Strata::Stratified { bad_share, .. } = *self else {
+            return None;
+        };
+        let k = ((bad_share * SHARE_UNIT as f64).round() as u128).clamp(1, SHARE_UNIT - 1);
+        let i = u128::from(trial);
+        Some((i + 1) * k / SHARE_UNIT > i * k / SHARE_UNIT)
+    }
+
+    /// The weight of the bad stratum among all releases, when stratified.
+    pub fn bad_weight(&self) -> Option<f64> {
+        match *self {
+            Strata::Stratified { bad_weight, .. } => Some(bad_weight),
+            Strata::Natural => None,
+        }
+    }
 }
 
 /// The per-strategy streams of trial `trial`: fresh copies for each strategy,
@@ -51,56 +109,44 @@ pub fn run_trial(
     (release, result)
 }
 
-/// Statistics of one strategy: over all trials and over bad releases, each
-/// metric at its [`Metric::scale`], and the count of each outcome.
-#[derive(Clone, Debug)]
+/// Statistics of one strategy, one [`StratumStats`] for the trials whose
+/// release was good and one for those whose release was bad: the summary
+/// combines them (as they fell, or weighted, see [`Strata`]).
+#[derive(Clone, Debug, Default)]
 pub struct StrategyStats {
-    all: PerMetric<Stat>,
-    given_bad: PerMetric<Stat>,
+    good: StratumStats,
+    bad: StratumStats,
+}
+
+/// The statistics of one stratum: each metric at its [`Metric::scale`], and
+/// the count of each outcome.
+#[derive(Clone, Debug)]
+pub struct StratumStats {
+    metrics: PerMetric<Stat>,
     outcomes: PerOutcome<u64>,
 }
 
-impl Default for StrategyStats {
+impl Default for StratumStats {
     fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl StrategyStats {
-    /// Empty statistics (every metric at its resolution).
-    pub fn new() -> Self {
-        let stats = || PerMetric::from_fn(|m| Stat::new(m.scale()).whole_numbers(m.whole()));
-        StrategyStats {
-            all: stats(),
-            given_bad: stats(),
+        StratumStats {
+            metrics: PerMetric::from_fn(|m| Stat::new(m.scale()).whole_numbers(m.whole())),
             outcomes: PerOutcome::default(),
         }
     }
+}
 
+impl StratumStats {
     /// Statistics from their parts, e.g. as a shard file stores them.
-    pub fn from_parts(
-        all: PerMetric<Stat>,
-        given_bad: PerMetric<Stat>,
-        outcomes: PerOutcome<u64>,
-    ) -> Self {
-        StrategyStats {
-            all,
-            given_bad,
-            outcomes,
-        }
+    pub fn from_parts(metrics: PerMetric<Stat>, outcomes: PerOutcome<u64>) -> Self {
+        StratumStats { metrics, outcomes }
     }
 
-    /// Each metric over every trial.
-    pub fn all(&self) -> &PerMetric<Stat> {
-        &self.all
+    /// Each metric over the stratum's trials.
+    pub fn metrics(&self) -> &PerMetric<Stat> {
+        &self.metrics
     }
 
-    /// Each metric over the trials whose release was bad.
-    pub fn given_bad(&self) -> &PerMetric<Stat> {
-        &self.given_bad
-    }
-
-    /// How many trials ended in each outcome.
+    /// How many of the stratum's trials ended in each outcome.
     pub fn outcomes(&self) -> &PerOutcome<u64> {
         &self.outcomes
     }
@@ -114,24 +160,106 @@ impl StrategyStats {
     fn add(&mut self, r: &TrialResult) {
         for m in Metric::ALL {
             if let Some(v) = r.get(m) {
-                self.all[m].add(v);
-                if r.bad {
-                    self.given_bad[m].add(v);
-                }
+                self.metrics[m].add(v);
             }
         }
         self.outcomes[r.outcome] += 1;
     }
 
     /// Adds everything `other` accumulated (exact, in any order).
-    pub fn merge(&mut self, other: &StrategyStats) {
+    fn merge(&mut self, other: &StratumStats) {
         for m in Metric::ALL {
-            self.all[m].merge(&other.all[m]);
-            self.given_bad[m].merge(&other.given_bad[m]);
+            self.metrics[m].merge(&other.metrics[m]);
         }
         for o in Outcome::ALL {
             self.outcomes[o] += other.outcomes[o];
         }
+    }
+}
+
+impl StrategyStats {
+    /// Empty statistics (every metric at its resolution).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Statistics from their strata.
+    pub fn from_strata(good: StratumStats, bad: StratumStats) -> Self {
+        StrategyStats { good, bad }
+    }
+
+    /// The trials whose release was good.
+    pub fn good(&self) -> &StratumStats {
+        &self.good
+    }
+
+    /// The trials whose release was bad.
+    pub fn bad(&self) -> &StratumStats {
+        &self.bad
+    }
+
+    /// Each metric over the trials whose release was bad.
+    pub fn given_bad(&self) -> &PerMetric<Stat> {
+        &self.bad.metrics
+    }
+
+    /// Number of trials accumulated.
+    pub fn trials(&self) -> u64 {
+        self.good.trials() + self.bad.trials()
+    }
+
+    /// Adds one trial, to its release's stratum.
+    fn add(&mut self, r: &TrialResult) {
+        if r.bad { &mut self.bad } else { &mut self.good }.add(r);
+    }
+
+    /// Adds everything `other` accumulated (exact, in any order).
+    pub fn merge(&mut self, other: &StrategyStats) {
+        self.good.merge(&other.good);
+        self.bad.merge(&other.bad);
+    }
+
+    /// The figures over all releases: the strata pooled as they fell, or
+    /// (stratified) weighted `1 − w` and `w` (see [`stats::mixture_summary`]).
+    fn all(&self, bad_weight: Option<f64>) -> PerMetric<Summary> {
+        let Some(w) = bad_weight else {
+            return PerMetric::from_fn(|m| {
+                let mut pooled = self.good.metrics[m].clone();
+                pooled.merge(&self.bad.metrics[m]);
+                pooled.summary()
+            });
+        };
+        PerMetric::from_fn(|m| {
+            let strata =
+                [(&self.good, 1.0 - w), (&self.bad, w)].map(|(s, weight)| stats::Stratum {
+                    stat: &s.metrics[m],
+                    weight: weight * s.metrics[m].count() as f64 / s.trials().max(1) as f64,
+                });
+            stats::mixture_summary(&strata)
+        })
+    }
+
+    /// Each outcome's share of all releases and its 95% interval: k of n
+    /// (Wilson), or (stratified) weighted by stratum.
+    fn shares(&self, bad_weight: Option<f64>) -> (PerOutcome<f64>, PerOutcome<[f64; 2]>) {
+        let by_outcome = PerOutcome::from_fn(|o| {
+            let outcomes = self.good.outcomes[o] + self.bad.outcomes[o];
+            match bad_weight {
+                None => {
+                    let n = self.trials();
+                    let share = outcomes as f64 / n.max(1) as f64;
+                    (sig6(share), stats::wilson95(outcomes, n).map(sig6))
+                }
+                Some(w) => {
+                    let (share, ci) = stats::mixture_share(&[
+                        (1.0 - w, self.good.outcomes[o], self.good.trials()),
+                        (w, self.bad.outcomes[o], self.bad.trials()),
+                    ]);
+                    (sig6(share), ci.map(sig6))
+                }
+            }
+        });
+        (by_outcome.map(|x| x.0), by_outcome.map(|x| x.1))
     }
 }
 
@@ -373,8 +501,12 @@ pub struct StrategySummary {
     pub all: PerMetric<Summary>,
     /// Each metric over the trials whose release was bad.
     pub given_bad: PerMetric<Summary>,
-    /// How many trials ended in each outcome.
+    /// How many of the trials simulated ended in each outcome.
     pub outcomes: PerOutcome<u64>,
+    /// Each outcome's share of all releases (weighted by stratum when bad
+    /// releases are oversampled) and its 95% interval.
+    pub outcome_shares: PerOutcome<f64>,
+    pub outcome_shares_ci95: PerOutcome<[f64; 2]>,
     /// What the strategy asks of the cluster.
     pub capacity: Capacity,
 }
@@ -434,7 +566,14 @@ pub fn summarize(sc: &Scenario, plan: &Plan, stats: &[StrategyStats]) -> RunSumm
             kind: sc.strategies[i].kind.type_name().to_string(),
         })
         .collect();
-    summarize_named(&sc.name, plan.runs, plan.seed, &ids, stats)
+    summarize_named(
+        &sc.name,
+        plan.runs,
+        plan.seed,
+        &ids,
+        stats,
+        Strata::of(sc).bad_weight(),
+    )
 }
 
 /// A strategy as the summary names it: its name and `type`.
@@ -448,26 +587,36 @@ pub struct StrategyId {
 }
 
 /// Builds the summary document without the scenario (e.g. from merged
-/// shards): `ids[k]` names the strategy of `stats[k]`.
+/// shards): `ids[k]` names the strategy of `stats[k]`; `bad_weight` is the
+/// bad stratum's weight when the run was stratified
+/// ([`Strata::bad_weight`]).
 pub fn summarize_named(
     scenario: &str,
     runs: u64,
     seed: u64,
     ids: &[StrategyId],
     stats: &[StrategyStats],
+    bad_weight: Option<f64>,
 ) -> RunSummary {
     let strategies = ids
         .iter()
         .zip(stats)
         .map(|(id, s)| {
-            let all = s.all.map(Stat::summary);
+            let all = s.all(bad_weight);
+            let (outcome_shares, outcome_shares_ci95) = s.shares(bad_weight);
+            let mut outcomes = s.good.outcomes.clone();
+            for o in Outcome::ALL {
+                outcomes[o] += s.bad.outcomes[o];
+            }
             StrategySummary {
                 name: id.name.clone(),
                 kind: id.kind.clone(),
                 capacity: Capacity::of(&all),
                 all,
-                given_bad: s.given_bad.map(Stat::summary),
-                outcomes: s.outcomes.clone(),
+                given_bad: s.bad.metrics.map(Stat::summary),
+                outcomes,
+                outcome_shares,
+                outcome_shares_ci95,
             }
         })
         .collect();

@@ -7,10 +7,10 @@
 //! byte for byte the one a single machine writes.
 //!
 //! `shard.json` (`"format": "deploysim-shard"`, `"version"`: [`VERSION`],
-//! now 2), keys in this order:
+//! now 4), keys in this order:
 //!
 //! ```text
-//! { "format": "deploysim-shard", "version": 3,
+//! { "format": "deploysim-shard", "version": 4,
 //!   "kind": "run",                     // or "sweep"
 //!   "scenario": "internal-api",        // the scenario's name
 //!   "fingerprint": "fnv1a64:…",        // a run: FNV-1a 64 of `scenario_yaml`;
@@ -25,13 +25,15 @@
 //!                                      // writes the same report.md a single run writes
 //!   "points": [                        // one (a run) or one per grid point (a sweep)
 //!     { "set": [],                     // the point's values, one per key, as given (a sweep)
+//!       "bad_weight": 0.1,             // stratified: the bad releases' weight in `all`; natural: null
 //!       "strategies": [
 //!         { "name": "recreate", "type": "Recreate",
-//!           "outcomes": { "data_loss": 0, …, "succeeded": 330 },   // every outcome, keys sorted
-//!           "all":       [ { "metric": "failed_requests", "scale": 1000.0, "count": 367,
+//!           "good": {                  // the trials whose release was good
+//!             "outcomes": { "data_loss": 0, …, "succeeded": 180 },   // every outcome, keys sorted
+//!             "metrics": [ { "metric": "failed_requests", "scale": 1000.0, "count": 184,
 //!                            "sum": "…", "sum_sq": "…", "min": 0, "max": 41233,
-//!                            "histogram": "HISTEw…" }, … ],         // every metric, in report order
-//!           "given_bad": [ … ] } ] } ] }
+//!                            "histogram": "HISTEw…" }, … ] },       // every metric, in report order
+//!           "bad": { … } } ] } ] }     // the same for bad releases
 //! ```
 //!
 //! Values are stored scaled to integers (`value × scale`, the metric's
@@ -50,7 +52,9 @@ use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::montecarlo::{RunSummary, Shard, StrategyId, StrategyStats, summarize_named};
+use crate::montecarlo::{
+    RunSummary, Shard, StrategyId, StrategyStats, StratumStats, summarize_named,
+};
 use crate::stats::{Stat, StatParts};
 use crate::trial::{Metric, Outcome, PerMetric, PerOutcome};
 
@@ -58,9 +62,10 @@ use crate::trial::{Metric, Outcome, PerMetric, PerOutcome};
 pub const FILE_NAME: &str = "shard.json";
 /// The `format` of a shard file.
 pub const FORMAT: &str = "deploysim-shard";
-/// The `version` of the shard format this build writes and reads (3:
-/// `peak_replicas` added to the metrics).
-pub const VERSION: u32 = 3;
+/// The `version` of the shard format this build writes and reads (4: the
+/// statistics by stratum, good and bad releases, and each point's weight of
+/// the bad one).
+pub const VERSION: u32 = 4;
 /// The environment variable a Kubernetes Indexed Job sets to the pod's index.
 pub const INDEX_VAR: &str = "JOB_COMPLETION_INDEX";
 
@@ -170,18 +175,29 @@ pub struct ShardFile {
 pub struct PointRecord {
     /// The point's value of each swept key, as given on the command line.
     pub set: Vec<String>,
+    /// The bad stratum's weight among all releases when the point's trials
+    /// were stratified (`monteCarlo.sampling`), else null.
+    pub bad_weight: Option<f64>,
     pub strategies: Vec<StrategyRecord>,
 }
 
-/// One strategy's exact statistics.
+/// One strategy's exact statistics, by stratum.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StrategyRecord {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: String,
+    /// The trials whose release was good.
+    pub good: StratumRecord,
+    /// The trials whose release was bad.
+    pub bad: StratumRecord,
+}
+
+/// One stratum's outcome counts and metric accumulators.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StratumRecord {
     pub outcomes: BTreeMap<String, u64>,
-    pub all: Vec<StatRecord>,
-    pub given_bad: Vec<StatRecord>,
+    pub metrics: Vec<StatRecord>,
 }
 
 /// One metric's exact accumulator.
@@ -215,6 +231,8 @@ pub struct Header {
 /// One point's results, as a shard writes them.
 pub struct PointStats<'a> {
     pub set: &'a [String],
+    /// See [`PointRecord::bad_weight`].
+    pub bad_weight: Option<f64>,
     pub ids: &'a [StrategyId],
     pub stats: &'a [StrategyStats],
 }
@@ -227,6 +245,7 @@ pub fn to_json(header: &Header, points: &[PointStats<'_>]) -> Result<String, Err
             let strategies = p.ids.iter().zip(p.stats).map(strategy_record);
             Ok(PointRecord {
                 set: p.set.to_vec(),
+                bad_weight: p.bad_weight,
                 strategies: strategies.collect::<Result<_, Error>>()?,
             })
         })
@@ -260,16 +279,21 @@ fn strategy_record((id, s): (&StrategyId, &StrategyStats)) -> Result<StrategyRec
             .map(|(m, st)| stat_record(m.name(), st))
             .collect::<Result<Vec<_>, Error>>()
     };
+    let stratum = |st: &StratumStats| {
+        Ok::<_, Error>(StratumRecord {
+            outcomes: st
+                .outcomes()
+                .iter()
+                .map(|(o, &n)| (o.name().to_owned(), n))
+                .collect(),
+            metrics: stats(st.metrics())?,
+        })
+    };
     Ok(StrategyRecord {
         name: id.name.clone(),
         kind: id.kind.clone(),
-        outcomes: s
-            .outcomes()
-            .iter()
-            .map(|(o, &n)| (o.name().to_owned(), n))
-            .collect(),
-        all: stats(s.all())?,
-        given_bad: stats(s.given_bad())?,
+        good: stratum(s.good())?,
+        bad: stratum(s.bad())?,
     })
 }
 
@@ -549,6 +573,15 @@ fn merge_point(shards: &[Loaded], p: usize) -> Result<MergedPoint, Error> {
                 point.set
             )));
         }
+        if theirs.bad_weight != point.bad_weight {
+            return Err(Error::Merge(format!(
+                "{} does not belong with {}: its point {p} weighs bad releases {:?}, not {:?}",
+                s.path.display(),
+                shards[0].path.display(),
+                theirs.bad_weight,
+                point.bad_weight
+            )));
+        }
         for (t, rec) in total.iter_mut().zip(&theirs.strategies) {
             let stats = decode_strategy(rec, s.file.trials).map_err(|why| {
                 Error::Merge(format!(
@@ -570,7 +603,14 @@ fn merge_point(shards: &[Loaded], p: usize) -> Result<MergedPoint, Error> {
         .collect();
     Ok(MergedPoint {
         set: point.set.clone(),
-        summary: summarize_named(&first.scenario, first.runs, first.seed, &ids, &total),
+        summary: summarize_named(
+            &first.scenario,
+            first.runs,
+            first.seed,
+            &ids,
+            &total,
+            point.bad_weight,
+        ),
         stats: total,
     })
 }
@@ -578,6 +618,18 @@ fn merge_point(shards: &[Loaded], p: usize) -> Result<MergedPoint, Error> {
 /// One strategy's statistics from its record, checked against the shard's
 /// trial count and this build's metrics.
 fn decode_strategy(rec: &StrategyRecord, trials: u64) -> Result<StrategyStats, String> {
+    let good = decode_stratum(&rec.good).map_err(|why| format!("good releases: {why}"))?;
+    let bad = decode_stratum(&rec.bad).map_err(|why| format!("bad releases: {why}"))?;
+    let total = good.trials() + bad.trials();
+    if total != trials {
+        return Err(format!("outcomes add up to {total} trials, not {trials}"));
+    }
+    Ok(StrategyStats::from_strata(good, bad))
+}
+
+/// One stratum's statistics, its metrics counting no more values than it
+/// has trials.
+fn decode_stratum(rec: &StratumRecord) -> Result<StratumStats, String> {
     let outcomes = PerOutcome::try_from_fn(|o| {
         rec.outcomes
             .get(o.name())
@@ -591,13 +643,16 @@ fn decode_strategy(rec: &StrategyRecord, trials: u64) -> Result<StrategyStats, S
             Outcome::ALL.map(|o| o.name())
         ));
     }
-    let total: u64 = outcomes.values().iter().sum();
-    if total != trials {
-        return Err(format!("outcomes add up to {total} trials, not {trials}"));
+    let trials: u64 = outcomes.values().iter().sum();
+    let metrics = decode_stats(&rec.metrics)?;
+    if let Some((m, st)) = metrics.iter().find(|(_, st)| st.count() > trials) {
+        return Err(format!(
+            "{}: {} values from {trials} trials",
+            m.name(),
+            st.count()
+        ));
     }
-    let all = decode_stats(&rec.all)?;
-    let given_bad = decode_stats(&rec.given_bad)?;
-    Ok(StrategyStats::from_parts(all, given_bad, outcomes))
+    Ok(StratumStats::from_parts(metrics, outcomes))
 }
 
 /// Each metric's accumulator, from records that must name this build's

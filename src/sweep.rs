@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::montecarlo::RunSummary;
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::shard::Fnv1a64;
-use crate::stats::{Summary, sig6};
+use crate::stats::Summary;
 use crate::trial::{Metric, Outcome, PerOutcome};
 
 /// Most grid points a sweep accepts.
@@ -422,8 +422,8 @@ pub fn summarize(
     let first = points.first().map(|p| &p.1);
     let rows = points
         .iter()
-        .flat_map(|(set, s)| s.strategies.iter().map(move |st| (set, s.runs, st)))
-        .map(|(set, runs, st)| {
+        .flat_map(|(set, s)| s.strategies.iter().map(move |st| (set, st)))
+        .map(|(set, st)| {
             let headline = |m: &Summary| Headline {
                 mean: m.mean,
                 p50: m.p50,
@@ -439,7 +439,7 @@ pub fn summarize(
                 time_to_recover_s_given_bad: headline(&st.given_bad[Metric::TimeToRecover]),
                 extra_pod_hours_mean: st.all[Metric::ExtraPodHours].mean,
                 cost_mean: st.all[Metric::Cost].mean,
-                outcome_shares: st.outcomes.map(|&n| sig6(n as f64 / runs.max(1) as f64)),
+                outcome_shares: st.outcome_shares.clone(),
             }
         })
         .collect();

@@ -93,6 +93,8 @@ fn strategy(name: &str, kind: &str, f: Figures) -> StrategySummary {
         kind: kind.to_owned(),
         all,
         given_bad,
+        outcome_shares: outcomes.map(|&n| n as f64 / 1000.0),
+        outcome_shares_ci95: outcomes.map(|&n| crate::stats::wilson95(n, 1000)),
         outcomes,
         capacity: Capacity {
             cpu_headroom_p95: 5.0,

@@ -83,7 +83,7 @@ pub const FIGURES: [(&str, &str); 6] = [
     ),
     ("time_to_detect", "Time to detect a bad release"),
     ("time_to_recover", "Time to recover from a bad release"),
-    ("outcomes", "Outcomes of all trials"),
+    ("outcomes", "Outcomes as shares of all releases"),
     ("cost", "Cost: peak pods and extra pod-hours"),
 ];
 

@@ -93,11 +93,7 @@ fn outcome_parts() -> Vec<String> {
 fn outcome_rows(s: &RunSummary) -> Vec<(String, Vec<f64>)> {
     s.strategies
         .iter()
-        .map(|st| {
-            let total = st.trials().max(1) as f64;
-            let shares = st.outcomes.values().iter().map(|&n| n as f64 / total);
-            (st.name.clone(), shares.collect())
-        })
+        .map(|st| (st.name.clone(), st.outcome_shares.values().to_vec()))
         .collect()
 }
 

@@ -214,28 +214,22 @@ const ROWS: &[Row] = &[
             s.capacity.nodes_added_p95
         )
     }),
-    ("succeeded / rolled back", |s| {
-        format!(
-            "{} / {}",
-            s.outcomes[Outcome::Succeeded],
-            s.outcomes[Outcome::RolledBack]
-        )
+    ("succeeded / rolled back        share", |s| {
+        shares(s, Outcome::Succeeded, Outcome::RolledBack)
     }),
-    ("incident / stalled", |s| {
-        format!(
-            "{} / {}",
-            s.outcomes[Outcome::Incident],
-            s.outcomes[Outcome::Stalled]
-        )
+    ("incident / stalled             share", |s| {
+        shares(s, Outcome::Incident, Outcome::Stalled)
     }),
-    ("false rollback / data loss", |s| {
-        format!(
-            "{} / {}",
-            s.outcomes[Outcome::FalseRollback],
-            s.outcomes[Outcome::DataLoss]
-        )
+    ("false rollback / data loss     share", |s| {
+        shares(s, Outcome::FalseRollback, Outcome::DataLoss)
     }),
 ];
+
+/// Two outcomes' shares of all releases, "90.12% / 1.30%".
+fn shares(s: &StrategySummary, a: Outcome, b: Outcome) -> String {
+    let share = |o: Outcome| pct(Some(s.outcome_shares[o]));
+    format!("{} / {}", share(a), share(b))
+}
 
 fn num(v: Option<f64>, decimals: usize) -> String {
     v.map_or_else(|| "–".to_string(), |x| format!("{x:.decimals$}"))

@@ -85,6 +85,8 @@ pub const CONTRACT_DELAY: Duration = Duration::from_secs(24 * 3600);
 pub const RUNS: u64 = 10_000;
 pub const SEED: u64 = 42;
 pub const HORIZON: Duration = Duration::from_secs(24 * 3600);
+/// Stratified sampling: the share of trials that carry a bad release.
+pub const BAD_SHARE: f64 = 0.5;
 
 /// Image pull on a cold node: ~100 MB image (docs/calibration.md, Pods, est.).
 pub fn image_pull() -> Dist {

@@ -527,6 +527,19 @@ pub struct MonteCarlo {
     pub seed: u64,
     /// How long after the rollout a defect can still be found (default 24h).
     pub horizon: Duration,
+    /// How trials draw their release.
+    pub sampling: Sampling,
+}
+
+/// How a run's trials draw their release (`monteCarlo.sampling`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Sampling {
+    /// A fixed share of trials, `bad_share` (in (0, 1)), carry a bad release
+    /// and the rest a good one; `all` figures weigh the two strata by
+    /// `release.defectProbability`.
+    Stratified { bad_share: f64 },
+    /// Each trial draws bad with `release.defectProbability`.
+    Natural,
 }
 
 /// A distribution of a non-negative quantity, in the unit of its key

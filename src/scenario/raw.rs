@@ -432,6 +432,15 @@ pub struct RawMonteCarlo {
     pub runs: Opt<u64>,
     pub seed: Option<u64>,
     pub horizon: Opt<Scalar>,
+    pub sampling: Option<RawSampling>,
+    pub bad_share: Opt<Scalar>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RawSampling {
+    Stratified,
+    Natural,
 }
 
 /// `constraints`: the limits `deploysim recommend` checks, all optional.

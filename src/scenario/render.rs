@@ -460,11 +460,19 @@ fn analysis_keys(a: &Analysis) -> Vec<(&'static str, Y)> {
 }
 
 fn monte_carlo(m: &MonteCarlo) -> Y {
-    map([
+    let mut entries = vec![
         ("runs", num(m.runs)),
         ("seed", num(m.seed)),
         ("horizon", duration(m.horizon)),
-    ])
+    ];
+    match m.sampling {
+        Sampling::Stratified { bad_share } => {
+            entries.push(("sampling", plain("stratified".to_owned())));
+            entries.push(("badShare", pct(bad_share)));
+        }
+        Sampling::Natural => entries.push(("sampling", plain("natural".to_owned()))),
+    }
+    Y::Map(entries)
 }
 
 /// `{ lognormal: { median: 8s, p95: 40s } }` with values written by `unit`.
@@ -686,7 +694,7 @@ strategies:
             "    imagePull: { lognormal: { median: 5s, p95: 15s } }",
             "  baselineErrorRate: 0.1%",
             "slo: { availability: 99.9%, window: 30d, latencyThreshold: 1s }",
-            "monteCarlo: { runs: 10000, seed: 42, horizon: 24h }",
+            "monteCarlo: { runs: 10000, seed: 42, horizon: 24h, sampling: stratified, badShare: 50% }",
         ] {
             assert!(shown.lines().any(|l| l == line), "no {line:?} in\n{shown}");
         }

@@ -1335,7 +1335,34 @@ fn monte_carlo(at: &At, raw: &RawMonteCarlo) -> Res<MonteCarlo> {
         horizon: at
             .key("horizon")
             .opt(&raw.horizon, def::HORIZON, positive_duration)?,
+        sampling: sampling(at, raw)?,
     })
+}
+
+/// `sampling` and its `badShare`, which only a stratified run has.
+fn sampling(at: &At, raw: &RawMonteCarlo) -> Res<Sampling> {
+    let share = |v: &Scalar| {
+        units::fraction(v).and_then(|f| {
+            (f > 0.0 && f < 1.0).then_some(f).ok_or_else(|| {
+                format!(
+                    "expected a share above 0% and below 100% like \"50%\", found {}",
+                    units::format_percent(f)
+                )
+            })
+        })
+    };
+    match raw.sampling {
+        Some(RawSampling::Natural) => match &raw.bad_share {
+            Some(v) => Err(at.key("badShare").err(
+                v.referenced,
+                "badShare applies to sampling: stratified only; remove it, or set sampling: stratified",
+            )),
+            None => Ok(Sampling::Natural),
+        },
+        None | Some(RawSampling::Stratified) => Ok(Sampling::Stratified {
+            bad_share: at.key("badShare").opt(&raw.bad_share, def::BAD_SHARE, share)?,
+        }),
+    }
 }
 
 /// Durations in ms (for distributions).

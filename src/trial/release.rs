@@ -52,11 +52,13 @@ impl ReleaseDraw {
         self.defect.is_some()
     }
 
-    /// Draws the release of one trial. Consumes the stream in a fixed order:
-    /// bad?, which defect, its severity.
-    pub fn draw<R: Rng + ?Sized>(sc: &Scenario, rng: &mut R) -> Self {
+    /// Draws the release of one trial: bad with `release.defectProbability`,
+    /// or as `stratum` says when the sampling fixes it. Consumes the stream
+    /// in a fixed order either way: bad?, which defect, its severity.
+    pub fn draw<R: Rng + ?Sized>(sc: &Scenario, stratum: Option<bool>, rng: &mut R) -> Self {
         let rel = &sc.release;
-        let bad = rng.random::<f64>() < rel.defect_probability;
+        let drawn = rng.random::<f64>() < rel.defect_probability;
+        let bad = stratum.unwrap_or(drawn);
         if !bad || rel.defects.is_empty() {
             return ReleaseDraw { defect: None };
         }

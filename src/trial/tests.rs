@@ -104,6 +104,7 @@ pub(crate) fn base() -> Scenario {
             runs: 100,
             seed: 42,
             horizon: Duration::from_secs(86_400),
+            sampling: Sampling::Natural,
         },
         constraints: None,
     }

@@ -10,6 +10,7 @@ mod patterns;
 mod properties;
 mod recommend;
 mod reports;
+mod sampling;
 mod scale;
 mod scenario_errors;
 mod strategies;

@@ -18,6 +18,13 @@
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
+mod interval;
+mod mixture;
+
+use interval::{mean95, quantile_ranks95};
+pub use interval::{wilson95, wilson95_of};
+pub use mixture::{Stratum, mixture_share, mixture_summary};
+
 /// Largest scaled value kept (HDR histograms resize up to i64::MAX / 2).
 const MAX_VALUE: u64 = (i64::MAX / 4) as u64;
 
@@ -186,20 +193,14 @@ impl Stat {
     }
 
     /// Mean, p50/p95/p99 with their 95% intervals (order statistics,
-    /// clamped to the exact min and max), max and the normal-approximation
-    /// 95% confidence interval of the mean.
+    /// clamped to the exact min and max), max and the skewness-corrected
+    /// 95% interval of the mean (see [`interval::mean95`]).
     pub fn summary(&self) -> Summary {
         if self.count == 0 {
             return Summary::default();
         }
         let n = self.count as f64;
-        let mean_q = self.sum as f64 / n;
-        let var_q = if self.count > 1 {
-            ((self.sum_sq as f64 - n * mean_q * mean_q) / (n - 1.0)).max(0.0)
-        } else {
-            0.0
-        };
-        let half = 1.959_963_984_540_054 * var_q.sqrt() / n.sqrt();
+        let (mean_q, var_q, mu3_q) = self.moments();
         // p50, p95, p99, each with its interval's bounds, read in one pass.
         let ranks = [500, 950, 990].map(|pm| {
             let [lo, hi] = quantile_ranks95(self.count, pm);
@@ -215,14 +216,40 @@ impl Stat {
             p95: q(1),
             p99: q(2),
             max: Some(sig6(self.max as f64 / self.scale)),
-            ci95: Some([
-                sig6(((mean_q - half) / self.scale).max(0.0)),
-                sig6((mean_q + half) / self.scale),
-            ]),
+            ci95: Some(self.mean_ci95(mean95(mean_q, var_q / n, mu3_q / (n * n)))),
             p50_ci95: ci(0),
             p95_ci95: ci(1),
             p99_ci95: ci(2),
         }
+    }
+
+    /// Mean, sample variance and third central moment, in scaled units:
+    /// the first two exact from the sums, the third from the histogram
+    /// (each bucket at its middle; it only shapes the mean's interval).
+    fn moments(&self) -> (f64, f64, f64) {
+        let n = self.count as f64;
+        let mean = self.sum as f64 / n;
+        let var = if self.count > 1 {
+            ((self.sum_sq as f64 - n * mean * mean) / (n - 1.0)).max(0.0)
+        } else {
+            0.0
+        };
+        let mu3 = self
+            .hist
+            .iter_recorded()
+            .map(|v| {
+                let d = self.hist.median_equivalent(v.value_iterated_to()) as f64 - mean;
+                v.count_at_value() as f64 * d * d * d
+            })
+            .sum::<f64>()
+            / n;
+        (mean, var, mu3)
+    }
+
+    /// A mean's interval in scaled units as figures (values are never
+    /// negative, so neither is the lower bound).
+    fn mean_ci95(&self, [lo, hi]: [f64; 2]) -> [f64; 2] {
+        [sig6(lo.max(0.0) / self.scale), sig6(hi / self.scale)]
     }
 
     /// The `k`-th smallest value for each `k` of `ranks` (1-based, each in
@@ -265,23 +292,6 @@ fn rank_of(n: u64, per_mille: u64) -> u64 {
         .max(1) as u64
 }
 
-/// Ranks `[l, u]` (1-based, within 1..=n) whose order statistics bound the
-/// p-quantile with at least 95% confidence whatever the distribution. The
-/// number B of values below the true quantile is Binomial(n, p), and
-/// x₍l₎ ≤ q ≤ x₍u₎ unless B < l or B ≥ u: l is the smallest k with
-/// P(B ≤ k) ≥ 2.5% (so P(B < l) < 2.5%), u − 1 the smallest k with
-/// P(B ≤ k) ≥ 97.5%. Clamped to the sample when n is too small for that.
-fn quantile_ranks95(n: u64, per_mille: u64) -> [u64; 2] {
-    use statrs::distribution::{Binomial, DiscreteCDF};
-    let p = per_mille as f64 / 1000.0;
-    let Ok(b) = Binomial::new(p, n) else {
-        return [1, n];
-    };
-    let lo = b.inverse_cdf(0.025).clamp(1, n);
-    let hi = (b.inverse_cdf(0.975) + 1).clamp(1, n);
-    [lo, hi]
-}
-
 impl Stat {
     /// The empirical CDF as (value, share of values ≤ value) steps, one per
     /// histogram bucket holding values, thinned to at most `max_points`
@@ -321,24 +331,6 @@ fn thin(steps: Vec<(f64, f64)>, max_points: usize) -> Vec<(f64, f64)> {
     kept
 }
 
-/// The 95% Wilson score interval of a share: `k` of `n` trials. Unlike the
-/// normal approximation it stays inside [0, 1] and is not zero-width at 0
-/// or `n` (0 of 1,000 is 0–0.38%); `[0, 1]` when `n` is 0.
-pub fn wilson95(k: u64, n: u64) -> [f64; 2] {
-    if n == 0 {
-        return [0.0, 1.0];
-    }
-    const Z: f64 = 1.959_963_984_540_054;
-    let (k, n) = (k.min(n) as f64, n as f64);
-    let p = k / n;
-    let z2n = Z * Z / n;
-    let centre = (p + z2n / 2.0) / (1.0 + z2n);
-    let half = Z * (p * (1.0 - p) / n + z2n / (4.0 * n)).sqrt() / (1.0 + z2n);
-    let lo = if k == 0.0 { 0.0 } else { centre - half };
-    let hi = if k == n { 1.0 } else { centre + half };
-    [lo.max(0.0), hi.min(1.0)]
-}
-
 /// Rounds to 6 significant digits: more than any estimate here supports,
 /// and it keeps the JSON readable.
 pub fn sig6(x: f64) -> f64 {
@@ -354,28 +346,6 @@ pub fn sig6(x: f64) -> f64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    #[test]
-    fn wilson_interval_by_hand() {
-        // 194 of 3,678: p = 0.052746, z²/n = 3.8415/3678 = 0.0010444;
-        // centre = (p + 0.0005222) / 1.0010444 = 0.053213;
-        // half = 1.96·√(p(1−p)/n + z²/(4n²)) / 1.0010444
-        //      = 1.96·√(1.35845e-5 + 7.099e-8) / 1.0010444 = 0.0072352.
-        let [lo, hi] = wilson95(194, 3678);
-        assert!((lo - 0.045978).abs() < 2e-6, "{lo}");
-        assert!((hi - 0.060448).abs() < 2e-6, "{hi}");
-        // 0 of 1,000: the upper bound is z²/(n + z²) = 3.8415/1003.84 = 0.0038268.
-        let [lo, hi] = wilson95(0, 1000);
-        assert_eq!(lo, 0.0);
-        assert!((hi - 0.0038268).abs() < 1e-6, "{hi}");
-        // n of n mirrors it; nothing known without trials.
-        let [lo, hi] = wilson95(1000, 1000);
-        assert!(
-            (lo - (1.0 - 0.0038268)).abs() < 1e-6 && hi == 1.0,
-            "{lo} {hi}"
-        );
-        assert_eq!(wilson95(0, 0), [0.0, 1.0]);
-    }
 
     #[test]
     fn exact_for_constant_values() {
@@ -432,15 +402,8 @@ mod tests {
     }
 
     #[test]
-    fn quantile_ranks_by_hand() {
-        // n = 100, p = 0.5: B ~ Bin(100, 0.5); P(B ≤ 39) = 0.0176 and
-        // P(B ≤ 40) = 0.0284, so l = 40; P(B ≤ 59) = 0.9716 and
-        // P(B ≤ 60) = 0.9824, so u − 1 = 60 and u = 61. The textbook pair
-        // (x₍40₎, x₍61₎) of the median of 100.
-        assert_eq!(quantile_ranks95(100, 500), [40, 61]);
-        // p95 of 20: P(B ≤ 16) = 0.0159, P(B ≤ 17) = 0.0755: l = 17; the
-        // top reaches past n, clamped to the largest value.
-        assert_eq!(quantile_ranks95(20, 950), [17, 20]);
+    fn the_rank_of_a_quantile_by_hand() {
+        // ⌈p·n⌉, at least 1: the p95 of 20 is the 19th value.
         assert_eq!(rank_of(20, 950), 19);
         assert_eq!(rank_of(1, 990), 1);
         assert_eq!(rank_of(1000, 950), 950);
