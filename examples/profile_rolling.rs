@@ -22,6 +22,6 @@ fn main() {
     println!(
         "{name}: {:.0} trials/s {:?}",
         runs as f64 / s,
-        stats[0].good().outcomes()
+        stats[0].outcomes()
     );
 }

@@ -208,6 +208,11 @@ impl StrategyStats {
         self.good.trials() + self.bad.trials()
     }
 
+    /// How many trials of either stratum ended in each outcome.
+    pub fn outcomes(&self) -> PerOutcome<u64> {
+        PerOutcome::from_fn(|o| self.good.outcomes[o] + self.bad.outcomes[o])
+    }
+
     /// Adds one trial, to its release's stratum.
     fn add(&mut self, r: &TrialResult) {
         if r.bad { &mut self.bad } else { &mut self.good }.add(r);
@@ -242,21 +247,19 @@ impl StrategyStats {
     /// Each outcome's share of all releases and its 95% interval: k of n
     /// (Wilson), or (stratified) weighted by stratum.
     fn shares(&self, bad_weight: Option<f64>) -> (PerOutcome<f64>, PerOutcome<[f64; 2]>) {
-        let by_outcome = PerOutcome::from_fn(|o| {
-            let outcomes = self.good.outcomes[o] + self.bad.outcomes[o];
-            match bad_weight {
-                None => {
-                    let n = self.trials();
-                    let share = outcomes as f64 / n.max(1) as f64;
-                    (sig6(share), stats::wilson95(outcomes, n).map(sig6))
-                }
-                Some(w) => {
-                    let (share, ci) = stats::mixture_share(&[
-                        (1.0 - w, self.good.outcomes[o], self.good.trials()),
-                        (w, self.bad.outcomes[o], self.bad.trials()),
-                    ]);
-                    (sig6(share), ci.map(sig6))
-                }
+        let outcomes = self.outcomes();
+        let by_outcome = PerOutcome::from_fn(|o| match bad_weight {
+            None => {
+                let n = self.trials();
+                let share = outcomes[o] as f64 / n.max(1) as f64;
+                (sig6(share), stats::wilson95(outcomes[o], n).map(sig6))
+            }
+            Some(w) => {
+                let (share, ci) = stats::mixture_share(&[
+                    (1.0 - w, self.good.outcomes[o], self.good.trials()),
+                    (w, self.bad.outcomes[o], self.bad.trials()),
+                ]);
+                (sig6(share), ci.map(sig6))
             }
         });
         (by_outcome.map(|x| x.0), by_outcome.map(|x| x.1))
@@ -604,17 +607,13 @@ pub fn summarize_named(
         .map(|(id, s)| {
             let all = s.all(bad_weight);
             let (outcome_shares, outcome_shares_ci95) = s.shares(bad_weight);
-            let mut outcomes = s.good.outcomes.clone();
-            for o in Outcome::ALL {
-                outcomes[o] += s.bad.outcomes[o];
-            }
             StrategySummary {
                 name: id.name.clone(),
                 kind: id.kind.clone(),
                 capacity: Capacity::of(&all),
                 all,
                 given_bad: s.bad.metrics.map(Stat::summary),
-                outcomes,
+                outcomes: s.outcomes(),
                 outcome_shares,
                 outcome_shares_ci95,
             }
