@@ -6,9 +6,12 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::error::Error;
-use crate::montecarlo::{self, Plan, RunSummary, Shard, Strata, StrategyId, StrategyStats};
-use crate::report::{self, OutputDir, trace::Trace, view::Report};
-use crate::scenario::{self, Scenario};
+use crate::montecarlo::{
+    self, Plan, PrecisionReached, RowSink, RunSummary, Shard, Strata, StrategyId, StrategyStats,
+};
+use crate::recommend::Stability;
+use crate::report::{self, OutputDir, precision, trace::Trace, view::Report};
+use crate::scenario::{self, Precision, Scenario};
 use crate::shard::{self, Kind, PointStats};
 use crate::sweep::{self, SweepSummary};
 use crate::trial::World;
@@ -29,6 +32,10 @@ pub struct RunOptions {
     pub runs: Option<u64>,
     pub seed: Option<u64>,
     pub threads: Option<usize>,
+    /// A precision target (relative half-width, 0.05 for 5%).
+    pub precision: Option<f64>,
+    /// The most runs a precision target may take.
+    pub max_runs: Option<u64>,
     /// Strategy names to run (all when empty).
     pub strategies: Vec<String>,
     pub format: Format,
@@ -56,43 +63,36 @@ pub fn validate(path: &std::path::Path, stdout: &mut dyn Write) -> Result<(), Er
 pub fn run(opts: &RunOptions, stdout: &mut dyn Write) -> Result<(), Error> {
     check_shard_args(opts.shard, opts.out.as_deref(), opts.format)?;
     let sc = scenario::load(&opts.scenario)?;
-    let plan = plan(&sc, opts)?;
+    let job = job(&sc, opts)?;
     let pool = thread_pool(opts.threads)?;
     let mut out = opts.out.as_deref().map(OutputDir::new).transpose()?;
     let shard = opts.shard.unwrap_or(Shard::WHOLE);
     let bar = progress_bar(
-        shard.trials(plan.runs) * plan.strategies.len() as u64,
+        shard.trials(job.plan.runs) * job.plan.strategies.len() as u64,
         opts.quiet,
     );
-    let tick = |n: u64| bar.inc(n);
-    let stats = pool.install(|| match out.as_mut() {
-        Some(dir) if !opts.no_trials => run_with_trials(&sc, &plan, shard, dir, &tick),
-        _ => Ok(montecarlo::run_shard_with_progress(
-            &sc, &plan, shard, None, &tick,
-        )),
+    let sim = pool.install(|| match out.as_mut() {
+        Some(dir) if !opts.no_trials => with_trials(&sc, dir, |rows| {
+            simulate(&sc, &job, shard, Some(rows), &bar, false)
+        }),
+        _ => Ok(simulate(&sc, &job, shard, None, &bar, false)),
     })?;
     bar.finish_and_clear();
     if let Some(shard) = opts.shard
         && let Some(dir) = out.take()
     {
-        return write_run_shard(&sc, &plan, shard, &stats, dir, stdout);
+        return write_run_shard(&sc, &job.plan, shard, &sim.stats, dir, stdout);
     }
-    let summary = montecarlo::summarize(&sc, &plan, &stats);
-    let report = Report::new(&sc, &summary);
+    let summary = &sim.summary;
+    let report = Report::new(&sc, summary);
     if let Some(mut dir) = out {
-        add_summary(&mut dir, &summary)?;
-        add_report(
-            &mut dir,
-            &sc,
-            &report,
-            &summary,
-            &stats,
-            &reproduce(opts, &plan),
-        )?;
+        add_summary(&mut dir, summary, &report)?;
+        let command = reproduce(opts, summary);
+        add_report(&mut dir, &sc, &report, summary, &sim.stats, &command)?;
         dir.commit()?;
     }
-    let table = || report::table::render(&summary, &report, opts.color);
-    print_summary(&summary, opts.format, table, stdout)
+    let table = || report::table::render(summary, &report, opts.color);
+    print_summary(summary, &report, opts.format, table, stdout)
 }
 
 /// Trials (× strategies) below which a run is too short for a progress bar.
@@ -129,8 +129,11 @@ fn check_shard_args(
     }
 }
 
-fn add_summary(dir: &mut OutputDir, summary: &RunSummary) -> Result<(), Error> {
-    dir.add("summary.json", report::json::summary(summary)?.as_bytes())?;
+fn add_summary(dir: &mut OutputDir, summary: &RunSummary, report: &Report) -> Result<(), Error> {
+    dir.add(
+        "summary.json",
+        report::json::summary(summary, report)?.as_bytes(),
+    )?;
     dir.add("summary.csv", report::csv::summary(summary)?.as_bytes())
 }
 
@@ -145,6 +148,8 @@ fn add_report(
 ) -> Result<(), Error> {
     let figures = report::figures::run(summary, stats)?;
     add_figures(dir, &figures)?;
+    // No stability here: it needs the trials batch by batch, which merged
+    // shards do not have, and a report must not depend on the split.
     let rec = crate::recommend::recommend(sc, summary);
     let doc = report::document::build(report, summary, &rec, command);
     dir.add("report.md", report::markdown::render(&doc).as_bytes())?;
@@ -166,13 +171,15 @@ fn add_figures(dir: &mut OutputDir, figures: &[report::plots::Figure]) -> Result
     Ok(())
 }
 
-/// The command that writes this run's report again.
-fn reproduce(opts: &RunOptions, plan: &Plan) -> String {
+/// The command that writes this run's report again: `--runs` as many as
+/// it took (a precision target's last batch included), so the same
+/// statistics come out without the target.
+fn reproduce(opts: &RunOptions, summary: &RunSummary) -> String {
     let mut cmd = format!(
         "deploysim run {} --runs {} --seed {}",
         opts.scenario.display(),
-        plan.runs,
-        plan.seed
+        summary.runs,
+        summary.seed
     );
     for name in &opts.strategies {
         cmd.push_str(&format!(" --strategy {name}"));
@@ -185,13 +192,14 @@ fn reproduce(opts: &RunOptions, plan: &Plan) -> String {
 
 fn print_summary(
     summary: &RunSummary,
+    report: &Report,
     format: Format,
     table: impl FnOnce() -> String,
     stdout: &mut dyn Write,
 ) -> Result<(), Error> {
     let text = match format {
         Format::Table => table(),
-        Format::Json => report::json::summary(summary)?,
+        Format::Json => report::json::summary(summary, report)?,
         Format::Csv => report::csv::summary(summary)?,
     };
     stdout.write_all(text.as_bytes()).map_err(Error::Stdout)
@@ -269,13 +277,12 @@ fn strategy_names(sc: &Scenario, plan: &Plan) -> Vec<String> {
         .collect()
 }
 
-fn run_with_trials(
+/// Runs `go` with a sink that streams its rows to `trials.csv` in `dir`.
+fn with_trials<R>(
     sc: &Scenario,
-    plan: &Plan,
-    shard: Shard,
     dir: &mut OutputDir,
-    progress: montecarlo::Progress<'_>,
-) -> Result<Vec<montecarlo::StrategyStats>, Error> {
+    go: impl FnOnce(RowSink<'_>) -> R,
+) -> Result<R, Error> {
     let (tmp, file) = dir.add_streamed("trials.csv")?;
     let io = |e: csv::Error| Error::Write {
         path: tmp.clone(),
@@ -283,17 +290,11 @@ fn run_with_trials(
     };
     let mut writer = report::csv::TrialsWriter::new(file).map_err(io)?;
     let mut failure = None;
-    let stats = montecarlo::run_shard_with_progress(
-        sc,
-        plan,
-        shard,
-        Some(&mut |rows| {
-            if failure.is_none() {
-                failure = writer.write(sc, rows).err();
-            }
-        }),
-        progress,
-    );
+    let result = go(&mut |rows| {
+        if failure.is_none() {
+            failure = writer.write(sc, rows).err();
+        }
+    });
     if let Some(e) = failure {
         return Err(io(e));
     }
@@ -302,7 +303,102 @@ fn run_with_trials(
         path: tmp.clone(),
         source,
     })?;
-    Ok(stats)
+    Ok(result)
+}
+
+/// What to run: the plan (its `runs` the batch, with a target) and the
+/// precision target, if there is one.
+struct Job {
+    plan: Plan,
+    precision: Option<Precision>,
+}
+
+/// What a run gives: the statistics, their summary, and how often the
+/// pick wins on batches of the trials.
+struct Simulated {
+    stats: Vec<StrategyStats>,
+    summary: RunSummary,
+    stability: Option<Stability>,
+}
+
+/// Batches per `runs` that `recommend`'s pick is weighed on.
+const PICK_BATCHES: u64 = 10;
+
+/// Runs `job`'s trials of `shard` and summarizes them; with a precision
+/// target, batch after batch of `runs` until every deciding figure
+/// ([`precision::deciding`]) is within it or `max_runs` have run. With
+/// `weigh`, a whole run goes in tenths of `runs`, each recommended on
+/// alone, for the pick's [`Stability`].
+fn simulate(
+    sc: &Scenario,
+    job: &Job,
+    shard: Shard,
+    rows: Option<RowSink<'_>>,
+    bar: &indicatif::ProgressBar,
+    weigh: bool,
+) -> Simulated {
+    let tick = |n: u64| bar.inc(n);
+    let plan = &job.plan;
+    let at = |runs: u64| Plan {
+        runs,
+        ..plan.clone()
+    };
+    if shard != Shard::WHOLE || (job.precision.is_none() && !weigh) {
+        let stats = montecarlo::run_shard_with_progress(sc, plan, shard, rows, &tick);
+        let summary = montecarlo::summarize(sc, plan, &stats);
+        return Simulated {
+            stats,
+            summary,
+            stability: None,
+        };
+    }
+    let batch = if weigh {
+        plan.runs.div_ceil(PICK_BATCHES)
+    } else {
+        plan.runs
+    };
+    let max_runs = job.precision.map_or(plan.runs, |p| p.max_runs);
+    let mut picks: Vec<Option<String>> = Vec::new();
+    let mut widest = f64::INFINITY;
+    let (stats, runs) = montecarlo::run_batches(sc, plan, batch, max_runs, rows, &tick, &mut |b| {
+        let pick_of = |runs: u64, stats: &[StrategyStats]| {
+            let summary = montecarlo::summarize(sc, &at(runs), stats);
+            let rec = crate::recommend::recommend(sc, &summary);
+            (rec.best().map(|s| s.name.clone()), summary, rec)
+        };
+        if weigh {
+            picks.push(pick_of(b.runs - picks.len() as u64 * batch, b.part).0);
+        }
+        let Some(target) = job.precision else {
+            return false;
+        };
+        if b.runs % plan.runs != 0 && b.runs < max_runs {
+            return false;
+        }
+        let (_, summary, rec) = pick_of(b.runs, b.total);
+        widest = precision::widest(&precision::deciding(sc.service.replicas, &summary, &rec));
+        let settled = widest <= target.target;
+        if !settled {
+            bar.inc_length(plan.runs * plan.strategies.len() as u64);
+        }
+        settled
+    });
+    let mut summary = montecarlo::summarize(sc, &at(runs), &stats);
+    summary.precision = job.precision.map(|target| PrecisionReached {
+        target: target.target,
+        max_runs: target.max_runs,
+        reached: widest <= target.target,
+        widest,
+    });
+    let stability = weigh.then(|| {
+        let rec = crate::recommend::recommend(sc, &summary);
+        Stability::of(rec.best().map(|s| s.name.as_str()), &picks, batch)
+    });
+    Simulated {
+        stats,
+        summary,
+        stability: stability.flatten(),
+    }
 }
 
 /// Options of `deploysim merge`.
@@ -346,13 +442,13 @@ pub fn merge(opts: &MergeOptions, stdout: &mut dyn Write) -> Result<(), Error> {
             let sc = scenario::parse(yaml, &origin)?;
             let report = Report::new(&sc, summary);
             if let Some(mut dir) = out.take() {
-                add_summary(&mut dir, summary)?;
+                add_summary(&mut dir, summary, &report)?;
                 let command = "deploysim merge SHARD_DIR... --out DIR";
                 add_report(&mut dir, &sc, &report, summary, &point.stats, command)?;
                 dir.commit()?;
             }
             let table = || report::table::render(summary, &report, opts.color);
-            print_summary(summary, opts.format, table, stdout)
+            print_summary(summary, &report, opts.format, table, stdout)
         }
         Kind::Sweep => {
             let points: Vec<(Vec<String>, RunSummary)> = merged
@@ -390,31 +486,33 @@ pub fn sweep(sweep_opts: &SweepOptions, stdout: &mut dyn Write) -> Result<(), Er
     let text = std::fs::read_to_string(&opts.scenario)
         .map_err(|e| Error::Usage(format!("{file}: cannot read the file: {e}")))?;
     let grid = sweep::grid(&text, &file, &sets)?;
-    let plan = plan(&base, opts)?;
-    check_same_strategies(&base, &grid, &plan)?;
+    let job = job(&base, opts)?;
+    check_same_strategies(&base, &grid, &job.plan)?;
     let pool = thread_pool(opts.threads)?;
     let shard = opts.shard.unwrap_or(Shard::WHOLE);
-    let per_point = shard.trials(plan.runs) * plan.strategies.len() as u64;
+    let per_point = shard.trials(job.plan.runs) * job.plan.strategies.len() as u64;
     let bar = progress_bar(per_point * grid.points.len() as u64, opts.quiet);
-    let tick = |n: u64| bar.inc(n);
-    let stats: Vec<Vec<StrategyStats>> = pool.install(|| {
+    let (stats, summaries): (Vec<Vec<StrategyStats>>, Vec<RunSummary>) = pool.install(|| {
         grid.points
             .iter()
-            .map(|p| montecarlo::run_shard_with_progress(&p.scenario, &plan, shard, None, &tick))
-            .collect()
+            .map(|p| {
+                let sim = simulate(&p.scenario, &job, shard, None, &bar, false);
+                (sim.stats, sim.summary)
+            })
+            .unzip()
     });
     bar.finish_and_clear();
     let mut out = opts.out.as_deref().map(OutputDir::new).transpose()?;
     if let Some(shard) = opts.shard
         && let Some(dir) = out.take()
     {
-        return write_sweep_shard(&base, &grid, &plan, shard, &stats, dir, stdout);
+        return write_sweep_shard(&base, &grid, &job.plan, shard, &stats, dir, stdout);
     }
     let points: Vec<(Vec<String>, RunSummary)> = grid
         .points
         .iter()
-        .zip(&stats)
-        .map(|(p, s)| (p.set.clone(), montecarlo::summarize(&p.scenario, &plan, s)))
+        .map(|p| p.set.clone())
+        .zip(summaries)
         .collect();
     let summary = sweep::summarize(&base.name, &grid.keys, &points);
     finish_sweep(&summary, opts.format, out, stdout)
@@ -510,15 +608,57 @@ fn finish_sweep(
     stdout.write_all(text.as_bytes()).map_err(Error::Stdout)
 }
 
-fn plan(sc: &Scenario, opts: &RunOptions) -> Result<Plan, Error> {
+/// The plan and precision target of `opts` on `sc`. `--runs` alone runs
+/// exactly that many, whatever the scenario's `monteCarlo.precision`;
+/// `--precision` (or the scenario's target, without `--runs`) runs batches
+/// of `--runs` (or `monteCarlo.runs`) up to `--max-runs` (or
+/// `monteCarlo.maxRuns`).
+fn job(sc: &Scenario, opts: &RunOptions) -> Result<Job, Error> {
     let runs = opts.runs.unwrap_or(sc.monte_carlo.runs);
     if runs == 0 {
         return Err(Error::Usage("--runs must be at least 1".into()));
     }
-    Ok(Plan {
-        runs,
-        seed: opts.seed.unwrap_or(sc.monte_carlo.seed),
-        strategies: select(sc, &opts.strategies)?,
+    let scenario_max = sc.monte_carlo.precision.map(|p| p.max_runs);
+    let precision = match (opts.precision, opts.runs, sc.monte_carlo.precision) {
+        (Some(target), ..) => Some(Precision {
+            target,
+            max_runs: opts
+                .max_runs
+                .or(scenario_max)
+                .unwrap_or(scenario::defaults::MAX_RUNS.max(runs)),
+        }),
+        (None, None, Some(p)) => Some(Precision {
+            max_runs: opts.max_runs.unwrap_or(p.max_runs),
+            ..p
+        }),
+        _ => None,
+    };
+    match (precision, opts.max_runs) {
+        (None, Some(_)) => {
+            return Err(Error::Usage(
+                "--max-runs applies with a precision target: give --precision, or drop --runs to use the scenario's monteCarlo.precision".into(),
+            ));
+        }
+        (Some(p), _) if p.max_runs < runs => {
+            return Err(Error::Usage(format!(
+                "--max-runs {} is below the batch of {runs} runs",
+                p.max_runs
+            )));
+        }
+        (Some(_), _) if opts.shard.is_some() => {
+            return Err(Error::Usage(
+                "a precision target stops when the whole run's figures are precise, which no shard can see: give --runs N to shard a run of N trials".into(),
+            ));
+        }
+        _ => {}
+    }
+    Ok(Job {
+        plan: Plan {
+            runs,
+            seed: opts.seed.unwrap_or(sc.monte_carlo.seed),
+            strategies: select(sc, &opts.strategies)?,
+        },
+        precision,
     })
 }
 
@@ -637,6 +777,9 @@ pub struct RecommendOptions {
     pub seed: Option<u64>,
     /// Worker threads (default: all cores); results do not depend on it.
     pub threads: Option<usize>,
+    /// A precision target, as for `run`.
+    pub precision: Option<f64>,
+    pub max_runs: Option<u64>,
     /// Print the recommendation as JSON instead of text.
     pub json: bool,
 }
@@ -650,17 +793,17 @@ pub fn recommend(opts: &RecommendOptions, stdout: &mut dyn Write) -> Result<(), 
         runs: opts.runs,
         seed: opts.seed,
         threads: opts.threads,
+        precision: opts.precision,
+        max_runs: opts.max_runs,
         ..RunOptions::default()
     };
-    let plan = plan(&sc, &run)?;
+    let job = job(&sc, &run)?;
     let pool = thread_pool(opts.threads)?;
-    let bar = progress_bar(plan.runs * plan.strategies.len() as u64, false);
-    let tick = |n: u64| bar.inc(n);
-    let stats =
-        pool.install(|| montecarlo::run_shard_with_progress(&sc, &plan, Shard::WHOLE, None, &tick));
+    let bar = progress_bar(job.plan.runs * job.plan.strategies.len() as u64, false);
+    let sim = pool.install(|| simulate(&sc, &job, Shard::WHOLE, None, &bar, true));
     bar.finish_and_clear();
-    let summary = montecarlo::summarize(&sc, &plan, &stats);
-    let rec = crate::recommend::recommend(&sc, &summary);
+    let mut rec = crate::recommend::recommend(&sc, &sim.summary);
+    rec.stability = sim.stability;
     let text = if opts.json {
         report::recommend::json(&rec)?
     } else {

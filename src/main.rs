@@ -94,6 +94,30 @@ struct TrialArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
+    /// Run batches of --runs (default: monteCarlo.runs) until every figure a
+    /// grade or constraint reads has a 95% interval within ± this share of
+    /// it, e.g. 5% (default: the scenario's monteCarlo.precision, unless
+    /// --runs is given).
+    #[arg(long, value_name = "PERCENT", value_parser = parse_precision)]
+    precision: Option<f64>,
+    /// With a precision target: the most trials per strategy (default:
+    /// monteCarlo.maxRuns).
+    #[arg(long, value_name = "N")]
+    max_runs: Option<u64>,
+}
+
+/// `5%` or `0.05`: a relative half-width above 0 and below 1.
+fn parse_precision(s: &str) -> Result<f64, String> {
+    let v = match s.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
+        None => s.trim().parse::<f64>(),
+    };
+    match v {
+        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
+        _ => Err(format!(
+            "expected a share above 0% and below 100% like 5% (or 0.05), found {s:?}"
+        )),
+    }
 }
 
 /// What `run` and `sweep` share.
@@ -132,6 +156,8 @@ impl RunArgs {
             runs: self.trials.runs,
             seed: self.trials.seed,
             threads: self.trials.threads,
+            precision: self.trials.precision,
+            max_runs: self.trials.max_runs,
             strategies: self.strategies,
             format: self.format.into(),
             out: self.out,
@@ -235,6 +261,8 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<(), Error> {
                 runs: trials.runs,
                 seed: trials.seed,
                 threads: trials.threads,
+                precision: trials.precision,
+                max_runs: trials.max_runs,
                 json: matches!(format, TraceFormat::Json),
             };
             commands::recommend(&opts, out)

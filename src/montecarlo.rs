@@ -333,7 +333,7 @@ pub type RowSink<'a> = &'a mut dyn FnMut(&[TrialRow]);
 /// Trials per chunk: the unit of parallel work and of exact merging.
 const CHUNK: u64 = 512;
 /// Chunks per batch handed to the row sink.
-const BATCH: u64 = 64;
+const BATCH: usize = 64;
 
 /// Runs the plan; returns statistics per planned strategy. `rows`, if given,
 /// receives every trial's row in trial order.
@@ -362,27 +362,111 @@ pub fn run_shard_with_progress(
     sc: &Scenario,
     plan: &Plan,
     shard: Shard,
-    mut rows: Option<RowSink<'_>>,
+    rows: Option<RowSink<'_>>,
     progress: Progress<'_>,
 ) -> Vec<StrategyStats> {
-    // Chunks are over the shard's own trials, numbered j = 0, 1, ...
-    let chunks = shard.trials(plan.runs).div_ceil(CHUNK);
-    // Without rows, one parallel pass; with rows, batches keep memory bounded.
-    let batch = if rows.is_some() { BATCH } else { chunks.max(1) };
     let mut total = new_stats(plan);
-    let mut first = 0;
-    while first < chunks {
-        let last = (first + batch).min(chunks);
-        let (stats, chunk_rows) = run_batch(sc, plan, shard, first..last, rows.is_some(), progress);
-        merge_into(&mut total, &stats);
+    let trials = Trials {
+        shard,
+        range: 0..shard.trials(plan.runs),
+    };
+    run_trials(sc, plan, trials, &mut total, rows, progress);
+    total
+}
+
+/// What [`run_batches`] hands over after each batch.
+pub struct Batch<'a> {
+    /// Trials `0..runs` have run.
+    pub runs: u64,
+    /// The statistics of this batch's trials alone.
+    pub part: &'a [StrategyStats],
+    /// The statistics of trials `0..runs`.
+    pub total: &'a [StrategyStats],
+}
+
+/// Runs the plan's trials in consecutive batches of `batch` until `stop`
+/// says so after one, or `max_runs` trials have run. Returns the statistics
+/// and the number of trials run per strategy.
+///
+/// `stop` sees each batch at a point fixed by the scenario, the seed and
+/// `batch`, never by threads; and since statistics merge exactly, the
+/// total of trials `0..n` is what `--runs n` gives.
+pub fn run_batches(
+    sc: &Scenario,
+    plan: &Plan,
+    batch: u64,
+    max_runs: u64,
+    mut rows: Option<RowSink<'_>>,
+    progress: Progress<'_>,
+    stop: &mut dyn FnMut(Batch<'_>) -> bool,
+) -> (Vec<StrategyStats>, u64) {
+    let mut total = new_stats(plan);
+    let mut runs = 0;
+    while runs < max_runs {
+        let next = runs.saturating_add(batch.max(1)).min(max_runs);
+        let trials = Trials {
+            shard: Shard::WHOLE,
+            range: runs..next,
+        };
+        let mut part = new_stats(plan);
+        let sink = rows.as_mut().map(|r| &mut **r as RowSink<'_>);
+        run_trials(sc, plan, trials, &mut part, sink, progress);
+        merge_into(&mut total, &part);
+        runs = next;
+        let done = Batch {
+            runs,
+            part: &part,
+            total: &total,
+        };
+        if stop(done) {
+            break;
+        }
+    }
+    (total, runs)
+}
+
+/// A stretch of a shard's own trials, numbered j = 0, 1, … within the shard.
+#[derive(Clone)]
+struct Trials {
+    shard: Shard,
+    range: std::ops::Range<u64>,
+}
+
+/// Runs `trials` into `total`, chunk by chunk; `rows`, if given, receives
+/// their rows in trial order.
+fn run_trials(
+    sc: &Scenario,
+    plan: &Plan,
+    trials: Trials,
+    total: &mut [StrategyStats],
+    mut rows: Option<RowSink<'_>>,
+    progress: Progress<'_>,
+) {
+    let chunks: Vec<Chunk> = trials
+        .range
+        .clone()
+        .step_by(CHUNK as usize)
+        .map(|first| Chunk {
+            shard: trials.shard,
+            trials: first..(first + CHUNK).min(trials.range.end),
+            want_rows: rows.is_some(),
+        })
+        .collect();
+    // Without rows, one parallel pass; with rows, batches keep memory bounded.
+    let batch = if rows.is_some() {
+        BATCH
+    } else {
+        chunks.len().max(1)
+    };
+    for group in chunks.chunks(batch) {
+        let (stats, chunk_rows) = run_batch(sc, plan, group, progress);
+        merge_into(total, &stats);
         if let Some(sink) = rows.as_mut() {
             for r in &chunk_rows {
                 sink(r);
             }
         }
-        first = last;
     }
-    total
 }
 
 /// What a thread works with: a world per strategy (reused from trial to
@@ -418,16 +502,14 @@ fn merge_into(total: &mut [StrategyStats], part: &[StrategyStats]) {
 fn run_batch(
     sc: &Scenario,
     plan: &Plan,
-    shard: Shard,
-    chunks: std::ops::Range<u64>,
-    want_rows: bool,
+    chunks: &[Chunk],
     progress: Progress<'_>,
 ) -> (Vec<StrategyStats>, Vec<Vec<TrialRow>>) {
     let idle: Mutex<Vec<Worker<'_>>> = Mutex::new(Vec::new());
     let lock = || idle.lock().unwrap_or_else(PoisonError::into_inner);
     let rows = chunks
-        .into_par_iter()
-        .map(|index| {
+        .par_iter()
+        .map(|chunk| {
             let popped = lock().pop();
             let mut w = popped.unwrap_or_else(|| Worker {
                 worlds: plan
@@ -437,14 +519,8 @@ fn run_batch(
                     .collect(),
                 stats: new_stats(plan),
             });
-            let job = Chunk {
-                shard,
-                index,
-                want_rows,
-            };
-            let rows = run_chunk(sc, plan, &mut w.worlds, &mut w.stats, job);
-            let done = ((index + 1) * CHUNK).min(shard.trials(plan.runs)) - index * CHUNK;
-            progress(done * w.worlds.len() as u64);
+            let rows = run_chunk(sc, plan, &mut w.worlds, &mut w.stats, chunk);
+            progress((chunk.trials.end - chunk.trials.start) * w.worlds.len() as u64);
             lock().push(w);
             rows
         })
@@ -456,11 +532,12 @@ fn run_batch(
     (total, rows)
 }
 
-/// One unit of work: chunk `index` of a shard's trials.
-#[derive(Clone, Copy)]
+/// One unit of work: at most [`CHUNK`] of a shard's trials.
+#[derive(Clone)]
 struct Chunk {
     shard: Shard,
-    index: u64,
+    /// The shard's own trial numbers j (trial index `shard.trial(j)`).
+    trials: std::ops::Range<u64>,
     want_rows: bool,
 }
 
@@ -469,12 +546,11 @@ fn run_chunk(
     plan: &Plan,
     worlds: &mut [World<'_>],
     stats: &mut [StrategyStats],
-    chunk: Chunk,
+    chunk: &Chunk,
 ) -> Vec<TrialRow> {
     let want_rows = chunk.want_rows;
     let mut rows = Vec::new();
-    let end = ((chunk.index + 1) * CHUNK).min(chunk.shard.trials(plan.runs));
-    for trial in (chunk.index * CHUNK..end).map(|j| chunk.shard.trial(j)) {
+    for trial in chunk.trials.clone().map(|j| chunk.shard.trial(j)) {
         let release = release_of(sc, plan.seed, trial);
         for (k, world) in worlds.iter_mut().enumerate() {
             let result = world.run(&release, streams_of(sc, plan.seed, trial));
@@ -557,6 +633,23 @@ pub struct RunSummary {
     pub seed: u64,
     /// Each strategy run, in the plan's order.
     pub strategies: Vec<StrategySummary>,
+    /// How a run with a precision target ended (absent without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<PrecisionReached>,
+}
+
+/// How a run with a precision target ended: `runs` is where it stopped.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct PrecisionReached {
+    /// The relative half-width aimed at (0.05: ± 5%).
+    pub target: f64,
+    /// The most runs it was allowed.
+    pub max_runs: u64,
+    /// Every deciding figure came within the target.
+    pub reached: bool,
+    /// The widest relative half-width among the deciding figures at the
+    /// end (`null`: a figure still had no interval).
+    pub widest: f64,
 }
 
 /// Builds the summary document from the statistics of [`run`].
@@ -624,5 +717,6 @@ pub fn summarize_named(
         runs,
         seed,
         strategies,
+        precision: None,
     }
 }

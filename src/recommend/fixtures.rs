@@ -122,6 +122,7 @@ pub fn run(figures: [Figures; 4]) -> RunSummary {
             .zip(figures)
             .map(|((n, k), f)| strategy(n, k, f))
             .collect(),
+        precision: None,
     }
 }
 

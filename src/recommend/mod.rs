@@ -22,7 +22,7 @@ mod pick;
 pub use checks::{Check, Item, Scope, Status, UNRECOVERED_P95, Unrecovered, Value};
 pub use deploys::{DeployVerdict, Deploys, MAX_NOT_DEPLOYED, deploys};
 pub use needs::{Grade, Needs, needs};
-pub use pick::{Basis, Criterion, Pick, RunnerUp, worst_ratio};
+pub use pick::{Basis, Criterion, Measured, Pick, RunnerUp, measured, worst_ratio};
 
 use crate::montecarlo::{Capacity, RunSummary, StrategySummary};
 use crate::scenario::{Scenario, SchemaChange};
@@ -43,6 +43,20 @@ pub struct StrategyVerdict {
     pub capacity: Capacity,
     /// Trials that ended `data_loss` (an irreversible schema change restored).
     pub data_loss: u64,
+    /// What it does over all releases, good and bad.
+    pub harm: Harm,
+}
+
+/// Harm over all releases, good and bad, weighted as they come (the
+/// checklist's blast radius is over bad releases only).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Harm {
+    /// The share of releases that end in data loss, and its 95% interval.
+    pub data_loss_share: f64,
+    pub data_loss_ci95: [f64; 2],
+    /// Failed requests per release, the mean, and its 95% interval.
+    pub mean_failed_requests: Option<f64>,
+    pub mean_failed_requests_ci95: Option<[f64; 2]>,
 }
 
 impl StrategyVerdict {
@@ -80,6 +94,8 @@ pub enum Note {
     NoBadRelease,
     /// Fewer than [`FEW_BAD`] trials had a bad release: the p95s are rough.
     FewBadReleases,
+    /// Fewer than [`MIN_BAD`] trials had a bad release: no winner is named.
+    TooFewToPick,
     /// The schema change ended in data loss under the best strategy.
     BestLosesData,
     /// A verdict of the best strategy is borderline: the p95's 95%
@@ -89,6 +105,38 @@ pub enum Note {
 
 /// Fewer bad releases than this make a p95 rough.
 pub const FEW_BAD: u64 = 200;
+/// Fewer bad releases than this behind the blast-radius figures, and no
+/// winner is named: a p95 of fewer than 30 values is hardly more than their
+/// largest.
+pub const MIN_BAD: u64 = 30;
+
+/// How often the pick wins on batches of the trials: each batch is
+/// recommended on alone, and `same` of `batches` name the run's pick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stability {
+    pub batches: u64,
+    /// Trials per strategy in a batch (the last may have fewer).
+    pub batch_runs: u64,
+    pub same: u64,
+}
+
+impl Stability {
+    /// The stability of `best` (the run's pick) over `picks`, the pick of
+    /// each batch of `batch_runs` trials (`None`: that batch named none).
+    pub fn of(best: Option<&str>, picks: &[Option<String>], batch_runs: u64) -> Option<Self> {
+        let best = best?;
+        (picks.len() > 1).then(|| Stability {
+            batches: picks.len() as u64,
+            batch_runs,
+            same: picks.iter().filter(|p| p.as_deref() == Some(best)).count() as u64,
+        })
+    }
+
+    /// The share of batches that name the same pick.
+    pub fn share(&self) -> f64 {
+        self.same as f64 / self.batches.max(1) as f64
+    }
+}
 
 /// The answer of `deploysim recommend`.
 #[derive(Clone, Debug, PartialEq)]
@@ -103,8 +151,12 @@ pub struct Recommendation {
     pub bad_trials: u64,
     /// The scenario has a `constraints` section.
     pub constrained: bool,
-    /// The strategy that fits best (`None` only for a run without strategies).
+    /// The strategy that fits best (`None` for a run without strategies, or
+    /// with fewer than [`MIN_BAD`] bad releases).
     pub pick: Option<Pick>,
+    /// How often the pick wins on batches of the trials (`None`: not
+    /// measured, e.g. for merged shards).
+    pub stability: Option<Stability>,
     /// The schema change the release ships (`None`: none).
     pub schema_change: Option<SchemaChange>,
     /// Caveats, in the order to say them.
@@ -149,8 +201,12 @@ pub fn recommend(sc: &Scenario, summary: &RunSummary) -> Recommendation {
         .map(|st| verdict(sc, st))
         .collect();
     let constrained = sc.constraints.is_some();
-    let pick = pick::pick(&strategies, constrained);
     let bad_trials = bad_trials(summary);
+    let pick = if too_few_to_pick(sc, bad_trials) {
+        None
+    } else {
+        pick::pick(&strategies, constrained)
+    };
     let mut notes = notes(sc, bad_trials);
     if pick.is_some_and(|p| strategies[p.best].data_loss > 0) {
         notes.push(Note::BestLosesData);
@@ -165,10 +221,17 @@ pub fn recommend(sc: &Scenario, summary: &RunSummary) -> Recommendation {
         bad_trials,
         constrained,
         pick,
+        stability: None,
         schema_change: sc.schema_change.clone(),
         notes,
         strategies,
     }
+}
+
+/// Releases can be bad, but fewer than [`MIN_BAD`] of the trials had one.
+fn too_few_to_pick(sc: &Scenario, bad_trials: u64) -> bool {
+    let bad_possible = sc.release.defect_probability > 0.0 && !sc.release.defects.is_empty();
+    bad_possible && bad_trials < MIN_BAD
 }
 
 /// Trials with a bad release (the count of a figure every trial has).
@@ -193,6 +256,12 @@ fn verdict(sc: &Scenario, st: &StrategySummary) -> StrategyVerdict {
         checks: checks::checklist(sc, st, &needs),
         capacity: st.capacity.clone(),
         data_loss: st.outcomes[Outcome::DataLoss],
+        harm: Harm {
+            data_loss_share: st.outcome_shares[Outcome::DataLoss],
+            data_loss_ci95: st.outcome_shares_ci95[Outcome::DataLoss],
+            mean_failed_requests: st.all[Metric::FailedRequests].mean,
+            mean_failed_requests_ci95: st.all[Metric::FailedRequests].ci95,
+        },
     }
 }
 
@@ -210,7 +279,9 @@ fn notes(sc: &Scenario, bad_trials: u64) -> Vec<Note> {
         }
         Some(_) => {}
     }
-    if bad_trials == 0 {
+    if too_few_to_pick(sc, bad_trials) {
+        notes.push(Note::TooFewToPick);
+    } else if bad_trials == 0 {
         notes.push(Note::NoBadRelease);
     } else if bad_trials < FEW_BAD {
         notes.push(Note::FewBadReleases);

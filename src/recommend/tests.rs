@@ -1,12 +1,14 @@
 //! The verdicts: statuses, ratios, the pick and why, and the needs — as
 //! numbers and enums (their words are tested in `report::recommend`).
 
-use super::fixtures::{BASE, FIGURES, best, check, run, sc, shipped, stat, with};
+use super::fixtures::{BASE, FIGURES, Figures, best, check, run, sc, shipped, stat, with};
 use super::*;
+use crate::montecarlo::RunSummary;
 use crate::scenario::{CanaryStep, parse};
 use crate::stats::Summary;
 use crate::strategy::canary::routing_at_step;
 use crate::trial::PerMetric;
+use crate::trial::{Metric, Outcome};
 
 fn keys(s: &StrategyVerdict) -> Vec<&'static str> {
     s.broken().map(|c| c.item.key()).collect()
@@ -320,4 +322,107 @@ fn an_analysis_sees_the_weight_or_the_mirror_the_steps_have_set() {
     assert_eq!(at(2), (Some(0.5), 0.3));
     // Promoted past the last step: all the weight, no mirror.
     assert_eq!(at(3), (Some(1.0), 0.0));
+}
+
+/// Rolling and recreate with their failed requests (given a bad release,
+/// p95) 900 for recreate and 1,000 for rolling, each with a 95% interval
+/// that holds the other's: 800–1,100 and 850–1,200.
+fn close_on_failed_requests(rolling: Figures) -> RunSummary {
+    let mut summary = run([with(|f| f.failed = 900.0), rolling, FIGURES, FIGURES]);
+    summary.strategies[0].given_bad[Metric::FailedRequests].p95_ci95 = Some([800.0, 1100.0]);
+    summary.strategies[1].given_bad[Metric::FailedRequests].p95_ci95 = Some([850.0, 1200.0]);
+    summary
+}
+
+#[test]
+fn a_difference_within_the_intervals_does_not_decide() {
+    let c = "{ maxFailedRequests: 5000 }";
+    // Both are low complexity; recreate's estimate of failed requests is
+    // lower, but within the noise. Rolling takes 0.5 extra pod-hours
+    // against 1 (exact figures): that decides, and rolling goes first.
+    let rec = recommend(
+        &sc(c),
+        &close_on_failed_requests(with(|f| f.pod_hours = 0.5)),
+    );
+    assert_eq!(best(&rec), Some("rolling"));
+    let r = rec.pick.and_then(|p| p.runner_up).expect("a runner-up");
+    assert_eq!(
+        (r.index, r.by, r.within_noise),
+        (
+            0,
+            Some(Criterion::ExtraPodHours),
+            Some(Criterion::FailedRequests)
+        )
+    );
+    // Equal pod-hours too: nothing parts them. A tie, recreate first on
+    // its estimate.
+    let rec = recommend(&sc(c), &close_on_failed_requests(FIGURES));
+    assert_eq!(best(&rec), Some("recreate"));
+    let r = rec.pick.and_then(|p| p.runner_up).expect("a runner-up");
+    assert!(r.tie());
+    assert_eq!(
+        (r.index, r.within_noise),
+        (1, Some(Criterion::FailedRequests))
+    );
+    // Intervals apart (800–950 against 960–1,200): the estimate decides.
+    let mut summary = close_on_failed_requests(FIGURES);
+    summary.strategies[0].given_bad[Metric::FailedRequests].p95_ci95 = Some([800.0, 950.0]);
+    summary.strategies[1].given_bad[Metric::FailedRequests].p95_ci95 = Some([960.0, 1200.0]);
+    let rec = recommend(&sc(c), &summary);
+    assert_eq!(
+        decided(&rec),
+        (
+            Basis::MeetsAll { count: 4 },
+            Some(Some(Criterion::FailedRequests))
+        )
+    );
+}
+
+#[test]
+fn data_loss_over_all_releases_ranks_before_the_burn() {
+    // No constraints. Blue-green burns least (0.1% against 1%), but 50 of
+    // 1,000 releases end in data loss under it (Wilson 3.8–6.5%), against
+    // none under the others (0–0.38%): it is not the pick.
+    let low = with(|f| f.burn = 0.001);
+    let mut summary = run([FIGURES, FIGURES, low, FIGURES]);
+    let bg = &mut summary.strategies[2];
+    bg.outcomes[Outcome::DataLoss] = 50;
+    bg.outcome_shares[Outcome::DataLoss] = 0.05;
+    bg.outcome_shares_ci95[Outcome::DataLoss] = crate::stats::wilson95(50, 1000);
+    let rec = recommend(&sc(""), &summary);
+    assert_eq!(best(&rec), Some("recreate"));
+    assert!(!rec.notes.contains(&Note::BestLosesData));
+    // Without the data loss it wins on the burn.
+    let rec = recommend(&sc(""), &run([FIGURES, FIGURES, low, FIGURES]));
+    assert_eq!(best(&rec), Some("blue-green"));
+}
+
+#[test]
+fn fewer_than_30_bad_releases_name_no_winner() {
+    let mut summary = run([FIGURES; 4]);
+    let set_bad = |summary: &mut RunSummary, n: u64| {
+        for s in &mut summary.strategies {
+            s.given_bad[Metric::FailedRequests].count = n;
+        }
+    };
+    set_bad(&mut summary, 29);
+    let rec = recommend(&sc(""), &summary);
+    assert_eq!((rec.pick, rec.bad_trials), (None, 29));
+    assert!(rec.notes.contains(&Note::TooFewToPick));
+    set_bad(&mut summary, 30);
+    let rec = recommend(&sc(""), &summary);
+    assert!(rec.pick.is_some());
+    assert!(rec.notes.contains(&Note::FewBadReleases));
+}
+
+#[test]
+fn stability_counts_the_batches_that_name_the_pick() {
+    let picks =
+        [Some("canary"), Some("rolling"), None, Some("canary")].map(|p| p.map(str::to_owned));
+    let st = Stability::of(Some("canary"), &picks, 500).expect("batches");
+    assert_eq!((st.batches, st.batch_runs, st.same), (4, 500, 2));
+    assert_eq!(st.share(), 0.5);
+    // One batch says nothing; no pick, nothing to weigh.
+    assert_eq!(Stability::of(Some("canary"), &picks[..1], 500), None);
+    assert_eq!(Stability::of(None, &picks, 500), None);
 }

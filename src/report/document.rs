@@ -4,6 +4,7 @@
 
 use super::format;
 use super::grade::{self, Mark};
+use super::precision;
 use super::recommend::{headline, notes, reason, verdict};
 use super::table;
 use super::view::{Cell, Report, deploys_evidence};
@@ -114,6 +115,8 @@ pub fn build(r: &Report, s: &RunSummary, rec: &Recommendation, command: &str) ->
     }));
     b.push(Block::Heading("Every figure".into()));
     b.push(figures_table(s));
+    b.push(Block::Heading("Precision".into()));
+    b.extend(precision_section(r, s, rec));
     b.push(Block::Heading("How to read the grades".into()));
     b.push(grades_legend());
     b.push(Block::Para(vec![
@@ -300,6 +303,74 @@ fn figures_table(s: &RunSummary) -> Block {
             })
             .collect(),
     }
+}
+
+/// How many runs, how many bad releases, and how wide the intervals of the
+/// figures that grades and constraints read are, borderline verdicts marked.
+fn precision_section(r: &Report, s: &RunSummary, rec: &Recommendation) -> Vec<Block> {
+    let figures = precision::deciding(r.replicas, s, rec);
+    let widest = precision::widest(&figures);
+    let pm = |w: f64| {
+        if w.is_finite() {
+            format!("± {}", format::percent(w))
+        } else {
+            "no interval yet".to_owned()
+        }
+    };
+    let target = match s.precision {
+        Some(p) if p.reached => format!(
+            "The precision target, ± {} on every figure below, was reached after {} runs.",
+            format::percent(p.target),
+            format::number(s.runs as f64)
+        ),
+        Some(p) => format!(
+            "The precision target, ± {} on every figure below, was not reached within the \
+             {} runs allowed (maxRuns): the widest is {}.",
+            format::percent(p.target),
+            format::number(p.max_runs as f64),
+            pm(widest)
+        ),
+        None => format!(
+            "No precision target was set (monteCarlo.precision): the widest interval below is {}.",
+            pm(widest)
+        ),
+    };
+    let intro = format!(
+        "{} trials per strategy, {} of them with a bad release. The figures that grades and \
+         constraints read, each with its 95% interval and that interval's half-width over the \
+         figure. {target}",
+        format::number(s.runs as f64),
+        format::number(r.bad_trials as f64)
+    );
+    let rows = figures
+        .iter()
+        .map(|f| {
+            let ci = f.ci95.map_or_else(
+                || "–".to_owned(),
+                |[lo, hi]| format!("{}–{}", f.reads.show(lo), f.reads.show(hi)),
+            );
+            let cells = [
+                f.strategy.clone(),
+                f.reads.words(),
+                f.reads.show(f.value),
+                ci,
+                pm(f.half_width),
+                if f.borderline { "borderline" } else { "" }.to_owned(),
+            ];
+            cells.into_iter().map(|c| vec![plain(c)]).collect()
+        })
+        .collect();
+    let head = [
+        "strategy",
+        "figure",
+        "value",
+        "95% CI",
+        "half-width",
+        "verdict",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    vec![Block::Para(vec![plain(intro)]), Block::Table { head, rows }]
 }
 
 fn grades_legend() -> Block {

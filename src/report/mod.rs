@@ -19,6 +19,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod plots;
+pub mod precision;
 pub mod recommend;
 pub mod table;
 pub mod trace;

@@ -14,8 +14,8 @@ use super::view::not_out_words;
 use crate::error::Error;
 use crate::montecarlo::Capacity;
 use crate::recommend::{
-    Basis, Check, Criterion, Grade, Item, Needs, Note, Recommendation, Status, StrategyVerdict,
-    Value, worst_ratio,
+    Basis, Check, Criterion, Grade, Item, MIN_BAD, Needs, Note, Recommendation, Status,
+    StrategyVerdict, Value, measured, worst_ratio,
 };
 use crate::scenario::{SchemaApply, SchemaChange, SchemaKind};
 
@@ -100,12 +100,7 @@ fn block(out: &mut String, s: &StrategyVerdict, rec: &Recommendation, width: usi
         );
     }
     if rec.schema_change.is_some() && s.data_loss > 0 {
-        let _ = writeln!(
-            out,
-            "  data loss (restore from backup) in {} of {} trials",
-            number(s.data_loss as f64),
-            number(rec.runs as f64)
-        );
+        let _ = writeln!(out, "  {}", data_loss_words(s));
     }
 }
 
@@ -145,7 +140,15 @@ pub fn needs_words(n: &Needs) -> String {
 /// The recommendation in one line.
 pub fn headline(rec: &Recommendation) -> String {
     let Some((pick, r)) = rec.pick.zip(rec.best()) else {
-        return "No strategies were run.".to_owned();
+        return if rec.notes.contains(&Note::TooFewToPick) {
+            format!(
+                "No pick: only {} trials had a bad release, fewer than the {MIN_BAD} a \
+                 comparison of blast radius needs; run more (--runs or --precision).",
+                number(rec.bad_trials as f64)
+            )
+        } else {
+            "No strategies were run.".to_owned()
+        };
     };
     match pick.basis {
         Basis::MeetsAll { .. } => format!(
@@ -166,119 +169,173 @@ pub fn headline(rec: &Recommendation) -> String {
     }
 }
 
-/// Why, in one sentence (empty without a pick).
+/// Why, in a sentence or two (empty without a pick): what set the pick
+/// apart from the runner-up, with both figures and their 95% intervals (the
+/// margin), or that nothing did beyond the noise; then how often the same
+/// pick won on batches of the trials.
 pub fn reason(rec: &Recommendation) -> String {
     let Some(pick) = rec.pick else {
         return String::new();
     };
     let best = &rec.strategies[pick.best];
-    let runner = pick.runner_up.map(|r| (&rec.strategies[r.index], r.by));
-    match pick.basis {
-        Basis::MeetsAll { count } => meeting_reason(rec, best, runner, count),
-        Basis::Closest => closest_reason(best, runner),
-        Basis::LeastBurn => least_burn_reason(best, runner, rec.strategies.len()),
+    let mut why = match pick.runner_up {
+        None => alone(rec, pick.basis),
+        Some(r) => {
+            let o = &rec.strategies[r.index];
+            let lead = match pick.basis {
+                Basis::MeetsAll { count } => {
+                    format!("Of the {count} strategies that break no constraint, ")
+                }
+                Basis::Closest | Basis::LeastBurn => String::new(),
+            };
+            let decided = match r.by {
+                Some(c) => apart_words(c, best, o),
+                None => format!(
+                    "it and {} tie: no figure sets them apart beyond the noise (95% intervals)",
+                    o.name
+                ),
+            };
+            let noise = match (r.within_noise, r.by) {
+                (Some(c), Some(_)) => format!(
+                    " Only the noise separates them on {} ({}).",
+                    criterion_words(c),
+                    pair_words(c, best, o)
+                ),
+                (Some(c), None) => format!(
+                    "; it is named first on its estimate of {} ({}), within the noise",
+                    criterion_words(c),
+                    pair_words(c, best, o)
+                ),
+                (None, _) => String::new(),
+            };
+            let sentence = capitalize(&format!("{lead}{decided}"));
+            match r.by {
+                Some(_) => format!("{sentence}.{noise}"),
+                None => format!("{sentence}{noise}; more runs may part them."),
+            }
+        }
+    };
+    if let Some(st) = rec.stability {
+        let _ = write!(
+            why,
+            " The same pick wins {} of {} batches of {} trials ({}).",
+            st.same,
+            st.batches,
+            number(st.batch_runs as f64),
+            percent(st.share())
+        );
     }
+    why
 }
 
-/// A runner-up and what set the best apart from it.
-type Runner<'a> = Option<(&'a StrategyVerdict, Option<Criterion>)>;
-
-/// Why the best of the `count` strategies that break nothing won.
-fn meeting_reason(
-    rec: &Recommendation,
-    r: &StrategyVerdict,
-    runner: Runner<'_>,
-    count: usize,
-) -> String {
-    let shown = |s: &StrategyVerdict, item| s.figure(item).map_or_else(|| "—".to_owned(), number);
-    let grade = r.complexity.name();
-    match runner {
-        None => format!(
+/// Why a strategy with no runner-up was picked.
+fn alone(rec: &Recommendation, basis: Basis) -> String {
+    match basis {
+        Basis::MeetsAll { .. } => format!(
             "It is the only one of the {} strategies that breaks no constraint.",
             rec.strategies.len()
         ),
-        Some((o, Some(Criterion::Complexity))) => format!(
-            "Of the {count} strategies that break no constraint it is the simplest to run \
-             ({grade} complexity: {}; {} is {}).",
+        Basis::LeastBurn if rec.strategies.len() > 1 => {
+            "It is the only strategy that deploys.".to_owned()
+        }
+        Basis::Closest | Basis::LeastBurn => "It is the only strategy in the run.".to_owned(),
+    }
+}
+
+/// What set `r` apart from `o` on `c`, beyond the noise.
+fn apart_words(c: Criterion, r: &StrategyVerdict, o: &StrategyVerdict) -> String {
+    let pair = || pair_words(c, r, o);
+    match c {
+        Criterion::Complexity => format!(
+            "it is the simplest to run ({} complexity: {}; {} is {})",
+            r.complexity.name(),
             needs_words(&r.needs),
             o.name,
             o.complexity.name()
         ),
-        Some((o, Some(Criterion::FailedRequests))) => format!(
-            "Of the {count} strategies that break no constraint, it and {} are the simplest \
-             ({grade} complexity), and it fails fewer requests when a release is bad \
-             (p95 {} against {}).",
-            o.name,
-            shown(r, Item::MaxFailedRequests),
-            shown(o, Item::MaxFailedRequests)
-        ),
-        Some((o, Some(_))) => format!(
-            "Of the {count} strategies that break no constraint, it and {} are as simple \
-             ({grade} complexity) and as safe, and it takes fewer extra pod-hours \
-             (p95 {} against {}).",
-            o.name,
-            shown(r, Item::MaxExtraPodHours),
-            shown(o, Item::MaxExtraPodHours)
-        ),
-        Some((o, None)) => format!(
-            "Of the {count} strategies that break no constraint, it and {} tie on complexity, \
-             failed requests and pod-hours; it comes first in the scenario.",
-            o.name
-        ),
-    }
-}
-
-/// Why the closest of strategies that all break something won.
-fn closest_reason(r: &StrategyVerdict, runner: Runner<'_>) -> String {
-    let n = r.broken().count();
-    match runner {
-        None => "It is the only strategy in the run.".to_owned(),
-        Some((o, Some(Criterion::Breaks))) if n < o.broken().count() => format!(
-            "It breaks the fewest constraints: {n}, against {} for {}.",
+        Criterion::Breaks if r.broken().count() < o.broken().count() => format!(
+            "it breaks the fewest constraints: {}, against {} for {}",
+            r.broken().count(),
             o.broken().count(),
             o.name
         ),
-        Some((o, Some(Criterion::Breaks))) => format!(
-            "Like {} it breaks {n}, but fewer of them are a missing capability.",
-            o.name
-        ),
-        Some((o, Some(Criterion::WorstRatio))) => format!(
-            "Like {} it breaks {n}, but by less: at worst {} the limit, against {}.",
+        Criterion::Breaks => format!(
+            "like {} it breaks {}, but fewer of them are a missing capability",
             o.name,
+            r.broken().count()
+        ),
+        Criterion::WorstRatio => format!(
+            "like {} it breaks {}, but by less: at worst {} the limit, against {}",
+            o.name,
+            r.broken().count(),
             ratio_words(worst_ratio(r)),
             ratio_words(worst_ratio(o))
         ),
-        Some((o, _)) => format!(
-            "It breaks as much as {} and is no harder to run ({} complexity).",
-            o.name,
-            r.complexity.name()
+        Criterion::DataLoss => format!("it loses data in fewer releases ({})", pair()),
+        Criterion::FailedRequests => {
+            format!("it fails fewer requests when a release is bad ({})", pair())
+        }
+        Criterion::MeanFailedRequests => format!(
+            "it fails fewer requests per release, good and bad ({})",
+            pair()
+        ),
+        Criterion::ExtraPodHours => format!("it takes fewer extra pod-hours ({})", pair()),
+        Criterion::Burn => format!(
+            "a bad release burns less of the error budget under it ({})",
+            pair()
         ),
     }
 }
 
-/// Why the strategy that burns least won (no constraints), of `n` in the run.
-fn least_burn_reason(r: &StrategyVerdict, runner: Runner<'_>, n: usize) -> String {
-    let shown = |s: &StrategyVerdict| {
-        s.figure(Item::MaxErrorBudgetBurn)
-            .map_or_else(|| "not measured".to_owned(), percent)
-    };
-    match runner {
-        None if n > 1 => "It is the only strategy that deploys.".to_owned(),
-        None => "It is the only strategy in the run.".to_owned(),
-        Some((o, Some(Criterion::Burn))) => format!(
-            "A bad release burns p95 {} of the error budget under it, against {} under {}.",
-            shown(r),
-            shown(o),
-            o.name
-        ),
-        Some((o, _)) => format!(
-            "A bad release burns as much under it as under {} (p95 {}), and it is no harder to \
-             run ({} complexity).",
-            o.name,
-            shown(r),
-            r.complexity.name()
-        ),
+/// A criterion in a few words.
+fn criterion_words(c: Criterion) -> &'static str {
+    match c {
+        Criterion::DataLoss => "data loss",
+        Criterion::Complexity => "complexity",
+        Criterion::FailedRequests => "failed requests given a bad release",
+        Criterion::MeanFailedRequests => "failed requests per release",
+        Criterion::ExtraPodHours => "extra pod-hours",
+        Criterion::Burn => "error budget burn",
+        Criterion::Breaks => "broken constraints",
+        Criterion::WorstRatio => "how far it breaks them",
     }
+}
+
+/// Both strategies' figures on `c` with their intervals: "p95 1,000 (95% CI
+/// 900–1,100) against 3,000 (2,700–3,300) under rolling".
+fn pair_words(c: Criterion, r: &StrategyVerdict, o: &StrategyVerdict) -> String {
+    let show = |x: f64| match c {
+        Criterion::DataLoss | Criterion::Burn => percent(x),
+        _ => number(x),
+    };
+    let one = |s: &StrategyVerdict, label: &str| match measured(c, s) {
+        None => "not measured".to_owned(),
+        Some(m) => match m.ci95 {
+            Some([lo, hi]) if lo < hi => {
+                format!("{}{label}{}–{})", show(m.value), show(lo), show(hi))
+            }
+            _ => show(m.value),
+        },
+    };
+    let stat = match c {
+        Criterion::DataLoss => "of releases ",
+        Criterion::MeanFailedRequests => "mean ",
+        _ => "p95 ",
+    };
+    format!(
+        "{stat}{} against {} under {}",
+        one(r, " (95% CI "),
+        one(o, " ("),
+        o.name
+    )
+}
+
+/// `text` with its first letter in upper case.
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// `maxTimeToRecover (2.4×) and trafficRouter`.
@@ -348,6 +405,11 @@ fn note_words(n: Note, rec: &Recommendation) -> String {
              run more (--runs).",
             number(rec.bad_trials as f64)
         ),
+        Note::TooFewToPick => format!(
+            "Only {} trials had a bad release: at fewer than {MIN_BAD} the blast-radius figures \
+             are too rough to name a winner.",
+            number(rec.bad_trials as f64)
+        ),
         Note::BestLosesData => data_loss_note(rec),
         Note::BestBorderline => borderline_note(rec),
     }
@@ -371,24 +433,25 @@ fn borderline_note(rec: &Recommendation) -> String {
     )
 }
 
+/// "data loss (restore from backup) in 52% of releases (95% CI 50–54%)".
+fn data_loss_words(s: &StrategyVerdict) -> String {
+    let [lo, hi] = s.harm.data_loss_ci95;
+    format!(
+        "data loss (restore from backup) in {} of releases (95% CI {}–{})",
+        percent(s.harm.data_loss_share),
+        percent(lo),
+        percent(hi)
+    )
+}
+
 fn data_loss_note(rec: &Recommendation) -> String {
     let Some(r) = rec.best() else {
         return String::new();
     };
-    let good_too = if r.data_loss > rec.bad_trials {
-        format!(
-            ", more than the {} bad releases: good releases were rolled back over it too",
-            number(rec.bad_trials as f64)
-        )
-    } else {
-        String::new()
-    };
     format!(
-        "Under {} the schema change ended in data loss (a restore from backup) in {} of {} \
-         rollouts{good_too}.",
+        "Under {} the schema change ends in {}.",
         r.name,
-        number(r.data_loss as f64),
-        number(rec.runs as f64)
+        data_loss_words(r)
     )
 }
 
@@ -410,7 +473,7 @@ pub fn measure(item: Item) -> &'static str {
 
 /// A numeric item's figure as written: a share as a percent, a time in
 /// the unit that fits, a count or an amount of money as a number.
-fn show(item: Item, x: f64) -> String {
+pub(super) fn show(item: Item, x: f64) -> String {
     match item {
         Item::MaxErrorBudgetBurn => percent(x),
         Item::MaxTimeToRecover => seconds(x),
@@ -628,6 +691,11 @@ struct RecommendationJson<'a> {
     constrained: bool,
     best: Option<&'a str>,
     meets_all: bool,
+    /// The pick and the runner-up are apart on no criterion beyond the noise.
+    tie: bool,
+    /// What decided between the pick and the runner-up, with both figures.
+    margin: Option<MarginJson<'a>>,
+    stability: Option<StabilityJson>,
     headline: String,
     reason: String,
     schema_change: Option<String>,
@@ -646,6 +714,31 @@ struct StrategyJson<'a> {
     broken: Vec<&'static str>,
     capacity: &'a Capacity,
     data_loss: u64,
+    data_loss_share: f64,
+    data_loss_share_ci95: [f64; 2],
+    mean_failed_requests: Option<f64>,
+    mean_failed_requests_ci95: Option<[f64; 2]>,
+}
+
+#[derive(Serialize)]
+struct MarginJson<'a> {
+    runner_up: &'a str,
+    /// The criterion that decided (`null`: a tie).
+    by: Option<&'static str>,
+    /// The criterion the estimates differ on within the noise, if any.
+    within_noise: Option<&'static str>,
+    best_figure: Option<f64>,
+    best_ci95: Option<[f64; 2]>,
+    runner_up_figure: Option<f64>,
+    runner_up_ci95: Option<[f64; 2]>,
+}
+
+#[derive(Serialize)]
+struct StabilityJson {
+    batches: u64,
+    batch_runs: u64,
+    same: u64,
+    share: f64,
 }
 
 #[derive(Serialize)]
@@ -672,6 +765,14 @@ impl<'a> RecommendationJson<'a> {
             constrained: rec.constrained,
             best: rec.best().map(|s| s.name.as_str()),
             meets_all: rec.meets_all(),
+            tie: rec.pick.and_then(|p| p.runner_up).is_some_and(|r| r.tie()),
+            margin: MarginJson::of(rec),
+            stability: rec.stability.map(|s| StabilityJson {
+                batches: s.batches,
+                batch_runs: s.batch_runs,
+                same: s.same,
+                share: s.share(),
+            }),
             headline: headline(rec),
             reason: reason(rec),
             schema_change: rec.schema_change.as_ref().map(schema_words),
@@ -707,7 +808,44 @@ impl<'a> StrategyJson<'a> {
             broken: s.broken().map(|c| c.item.key()).collect(),
             capacity: &s.capacity,
             data_loss: s.data_loss,
+            data_loss_share: s.harm.data_loss_share,
+            data_loss_share_ci95: s.harm.data_loss_ci95,
+            mean_failed_requests: s.harm.mean_failed_requests,
+            mean_failed_requests_ci95: s.harm.mean_failed_requests_ci95,
         }
+    }
+}
+
+impl<'a> MarginJson<'a> {
+    fn of(rec: &'a Recommendation) -> Option<Self> {
+        let pick = rec.pick?;
+        let r = pick.runner_up?;
+        let (best, other) = (&rec.strategies[pick.best], &rec.strategies[r.index]);
+        let figure = r.by.or(r.within_noise);
+        let of = |s| figure.and_then(|c| measured(c, s));
+        Some(MarginJson {
+            runner_up: &other.name,
+            by: r.by.map(criterion_key),
+            within_noise: r.within_noise.map(criterion_key),
+            best_figure: of(best).map(|m| m.value),
+            best_ci95: of(best).and_then(|m| m.ci95),
+            runner_up_figure: of(other).map(|m| m.value),
+            runner_up_ci95: of(other).and_then(|m| m.ci95),
+        })
+    }
+}
+
+/// A criterion's key in JSON.
+fn criterion_key(c: Criterion) -> &'static str {
+    match c {
+        Criterion::DataLoss => "data_loss_share",
+        Criterion::Complexity => "complexity",
+        Criterion::FailedRequests => "failed_requests_given_bad_p95",
+        Criterion::MeanFailedRequests => "failed_requests_mean",
+        Criterion::ExtraPodHours => "extra_pod_hours_p95",
+        Criterion::Burn => "error_budget_burn_given_bad_p95",
+        Criterion::Breaks => "broken_constraints",
+        Criterion::WorstRatio => "worst_ratio",
     }
 }
 

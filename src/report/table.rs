@@ -16,9 +16,27 @@ pub fn render(s: &RunSummary, report: &Report, color: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} — {} trials per strategy, seed {} ({} with a bad release)\n",
+        "{} — {} trials per strategy, seed {} ({} with a bad release)",
         s.scenario, s.runs, s.seed, report.bad_trials
     );
+    if let Some(p) = s.precision {
+        let widest = if p.widest.is_finite() {
+            format!("± {}", super::format::percent(p.widest))
+        } else {
+            "a figure without an interval".to_owned()
+        };
+        let _ = writeln!(
+            out,
+            "precision target ± {}: {} (widest {widest})",
+            super::format::percent(p.target),
+            if p.reached {
+                format!("reached after {} runs", s.runs)
+            } else {
+                format!("not reached within maxRuns {}", p.max_runs)
+            }
+        );
+    }
+    out.push('\n');
     whiteboard(&mut out, report, color);
     out.push('\n');
     evidence(&mut out, report, color);
@@ -259,6 +277,7 @@ mod tests {
             word: mark.map_or("–", |m| Column::Risk.word(m)),
             borderline: Vec::new(),
             value: None,
+            ci95: None,
             evidence: vec!["failed requests 1 / 2".into()],
             beside: None,
         }

@@ -61,6 +61,9 @@ pub struct Cell {
     /// The value graded, for ranking (lower is better).
     #[serde(skip)]
     pub value: Option<f64>,
+    /// The 95% interval of the figure graded (`None` for complexity, or
+    /// without one).
+    pub ci95: Option<[f64; 2]>,
     /// Lines of evidence, most important first.
     pub evidence: Vec<String>,
     /// A figure the whiteboard shows beside the word, not graded (rollback
@@ -151,6 +154,7 @@ fn withhold(c: &mut Cell) {
     c.word = "–";
     c.borderline.clear();
     c.value = None;
+    c.ci95 = None;
     c.evidence
         .insert(0, "not graded: it does not deploy".to_owned());
 }
@@ -185,6 +189,7 @@ fn cell(column: Column, graded: Option<Graded>, evidence: Vec<String>) -> Cell {
             g.also().into_iter().map(|m| column.word(m)).collect()
         }),
         value: graded.map(|g| g.value),
+        ci95: graded.and_then(|g| g.ci95),
         evidence,
         beside: None,
     }
@@ -296,6 +301,7 @@ fn complexity_cell(needs: &Needs) -> Cell {
         borderline: Vec::new(),
         // Ranks by grade, then by how many needs.
         value: Some(mark as u8 as f64 * 10.0 + needs.count() as f64),
+        ci95: None,
         evidence: vec![format!("needs {}", needs_words(needs))],
         beside: None,
     }

@@ -87,6 +87,8 @@ pub const SEED: u64 = 42;
 pub const HORIZON: Duration = Duration::from_secs(24 * 3600);
 /// Stratified sampling: the share of trials that carry a bad release.
 pub const BAD_SHARE: f64 = 0.5;
+/// With a precision target: the most trials per strategy it may take.
+pub const MAX_RUNS: u64 = 1_000_000;
 
 /// Image pull on a cold node: ~100 MB image (docs/calibration.md, Pods, est.).
 pub fn image_pull() -> Dist {

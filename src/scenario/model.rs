@@ -529,6 +529,20 @@ pub struct MonteCarlo {
     pub horizon: Duration,
     /// How trials draw their release.
     pub sampling: Sampling,
+    /// Run batches of `runs` until the deciding figures are this precise
+    /// (`None`: run `runs` trials).
+    pub precision: Option<Precision>,
+}
+
+/// A precision target (`monteCarlo.precision`, `monteCarlo.maxRuns`): batch
+/// after batch until the relative half-width of every 95% interval a grade
+/// or constraint reads is at most `target`, or `max_runs` trials have run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Precision {
+    /// The relative half-width aimed at, in (0, 1): 0.05 for "5%".
+    pub target: f64,
+    /// The most trials per strategy (at least `runs`).
+    pub max_runs: u64,
 }
 
 /// How a run's trials draw their release (`monteCarlo.sampling`).

@@ -434,6 +434,8 @@ pub struct RawMonteCarlo {
     pub horizon: Opt<Scalar>,
     pub sampling: Option<RawSampling>,
     pub bad_share: Opt<Scalar>,
+    pub precision: Opt<Scalar>,
+    pub max_runs: Opt<u64>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize)]

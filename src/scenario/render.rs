@@ -472,6 +472,10 @@ fn monte_carlo(m: &MonteCarlo) -> Y {
         }
         Sampling::Natural => entries.push(("sampling", plain("natural".to_owned()))),
     }
+    if let Some(p) = m.precision {
+        entries.push(("precision", pct(p.target)));
+        entries.push(("maxRuns", num(p.max_runs)));
+    }
     Y::Map(entries)
 }
 

@@ -1336,7 +1336,36 @@ fn monte_carlo(at: &At, raw: &RawMonteCarlo) -> Res<MonteCarlo> {
             .key("horizon")
             .opt(&raw.horizon, def::HORIZON, positive_duration)?,
         sampling: sampling(at, raw)?,
+        precision: precision(at, raw)?,
     })
+}
+
+/// `precision` and its `maxRuns`, which only a precision target has.
+fn precision(at: &At, raw: &RawMonteCarlo) -> Res<Option<Precision>> {
+    let Some(target) = &raw.precision else {
+        return match &raw.max_runs {
+            Some(v) => Err(at.key("maxRuns").err(
+                v.referenced,
+                "maxRuns applies with a precision target only; remove it, or set precision (e.g. 5%)",
+            )),
+            None => Ok(None),
+        };
+    };
+    let target = at.key("precision").val(target, |v| {
+        units::fraction(v).and_then(|f| {
+            (f > 0.0 && f < 1.0).then_some(f).ok_or_else(|| {
+                format!(
+                    "expected a relative half-width above 0% and below 100% like \"5%\", found {}",
+                    units::format_percent(f)
+                )
+            })
+        })
+    })?;
+    let runs = raw.runs.as_ref().map_or(def::RUNS, |r| r.value);
+    let max_runs = at
+        .key("maxRuns")
+        .opt(&raw.max_runs, def::MAX_RUNS.max(runs), int_min(runs))?;
+    Ok(Some(Precision { target, max_runs }))
 }
 
 /// `sampling` and its `badShare`, which only a stratified run has.

@@ -105,6 +105,7 @@ pub(crate) fn base() -> Scenario {
             seed: 42,
             horizon: Duration::from_secs(86_400),
             sampling: Sampling::Natural,
+            precision: None,
         },
         constraints: None,
     }

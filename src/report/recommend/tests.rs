@@ -292,3 +292,64 @@ fn needs_in_words() {
         "a rollout controller, nothing else"
     );
 }
+
+#[test]
+fn a_tie_within_the_noise_is_called_a_tie_and_stability_is_said() {
+    // Recreate's p95 of failed requests 900 (95% CI 800–1,100) against
+    // rolling's 1,000 (850–1,200), and nothing else apart.
+    let mut summary = run([with(|f| f.failed = 900.0), FIGURES, FIGURES, FIGURES]);
+    summary.strategies[0].given_bad[Metric::FailedRequests].p95_ci95 = Some([800.0, 1100.0]);
+    summary.strategies[1].given_bad[Metric::FailedRequests].p95_ci95 = Some([850.0, 1200.0]);
+    let mut rec = recommend(&sc("{ maxFailedRequests: 5000 }"), &summary);
+    rec.stability = crate::recommend::Stability::of(
+        Some("recreate"),
+        &[Some("recreate".to_owned()), Some("rolling".to_owned())],
+        500,
+    );
+    let why = reason(&rec);
+    assert!(
+        why.starts_with(
+            "Of the 4 strategies that break no constraint, it and rolling tie: no figure sets \
+             them apart beyond the noise"
+        ),
+        "{why}"
+    );
+    assert!(
+        why.contains(
+            "named first on its estimate of failed requests given a bad release (p95 900 \
+             (95% CI 800–1,100) against 1,000 (850–1,200) under rolling)"
+        ),
+        "{why}"
+    );
+    assert!(
+        why.ends_with("The same pick wins 1 of 2 batches of 500 trials (50%)."),
+        "{why}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&json(&rec).expect("json")).expect("parse");
+    assert_eq!(json["tie"], true);
+    assert_eq!(
+        json["margin"]["within_noise"],
+        "failed_requests_given_bad_p95"
+    );
+    assert_eq!(
+        json["margin"]["best_ci95"],
+        serde_json::json!([800.0, 1100.0])
+    );
+    assert_eq!(json["stability"]["same"], 1);
+}
+
+#[test]
+fn too_few_bad_releases_say_so_instead_of_a_pick() {
+    let mut summary = run([FIGURES; 4]);
+    for s in &mut summary.strategies {
+        s.given_bad[Metric::FailedRequests].count = 12;
+    }
+    let rec = recommend(&sc(""), &summary);
+    assert!(headline(&rec).starts_with("No pick: only 12 trials had a bad release"));
+    assert_eq!(reason(&rec), "");
+    assert!(
+        notes(&rec)
+            .iter()
+            .any(|n| n.contains("too rough to name a winner"))
+    );
+}
