@@ -2,7 +2,7 @@
 //! core; trial time independent of rps; memory flat in trials).
 //!
 //! Groups: the event queue, one trial, a 10,000-trial batch on one thread,
-//! and a whole `run` as the CLI does it.
+//! the same batch under each sampling, and a whole `run` as the CLI does it.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -10,7 +10,7 @@ use std::path::Path;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use deploysim::commands::{self, Format, RunOptions};
 use deploysim::montecarlo::{self, Plan};
-use deploysim::scenario::{self, Scenario};
+use deploysim::scenario::{self, Sampling, Scenario};
 use deploysim::sim::{EventQueue, SimTime};
 use deploysim::trial::World;
 
@@ -81,12 +81,16 @@ fn one_trial(c: &mut Criterion) {
     g.finish();
 }
 
-fn batch(c: &mut Criterion) {
-    let sc = checkout();
-    let pool = rayon::ThreadPoolBuilder::new()
+fn one_thread() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
-        .expect("pool");
+        .expect("pool")
+}
+
+fn batch(c: &mut Criterion) {
+    let sc = checkout();
+    let pool = one_thread();
     let mut g = c.benchmark_group("batch_10k_one_thread");
     g.sample_size(10);
     g.throughput(Throughput::Elements(10_000));
@@ -103,11 +107,53 @@ fn batch(c: &mut Criterion) {
     g.finish();
 }
 
+/// Stratified against natural sampling, 10,000 trials of one strategy on one
+/// thread. As shipped (8% bad releases) a stratified batch holds half bad
+/// releases, which run longer than good ones; at the same mix (natural with
+/// defectProbability 50%) the two differ only by the stratum rule.
+fn sampling(c: &mut Criterion) {
+    let base = checkout();
+    let pool = one_thread();
+    let mut g = c.benchmark_group("sampling_10k_one_thread");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(10_000));
+    let stratified = |mut sc: Scenario| {
+        sc.monte_carlo.sampling = Sampling::Stratified { bad_share: 0.5 };
+        sc
+    };
+    let natural = |mut sc: Scenario, p: f64| {
+        sc.monte_carlo.sampling = Sampling::Natural;
+        sc.release.defect_probability = p;
+        sc
+    };
+    let p = base.release.defect_probability;
+    let cases = [
+        ("stratified_50", stratified(base.clone())),
+        ("natural_as_shipped", natural(base.clone(), p)),
+        ("natural_at_50", natural(base.clone(), 0.5)),
+    ];
+    for name in ["rolling", "canary"] {
+        for (label, sc) in &cases {
+            let plan = Plan {
+                runs: 10_000,
+                seed: 42,
+                strategies: vec![strategy_index(sc, name)],
+            };
+            g.bench_function(BenchmarkId::new(name, label), |b| {
+                b.iter(|| pool.install(|| black_box(montecarlo::run(sc, &plan, None))))
+            });
+        }
+    }
+    g.finish();
+}
+
 fn whole_run(c: &mut Criterion) {
     let mut g = c.benchmark_group("run");
     g.sample_size(10);
     let opts = RunOptions {
         scenario: Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/checkout-api.yaml"),
+        // A fixed count: the scenario's precision target would run 130,000.
+        runs: Some(10_000),
         format: Format::Json,
         ..RunOptions::default()
     };
@@ -121,5 +167,5 @@ fn whole_run(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, event_queue, one_trial, batch, whole_run);
+criterion_group!(benches, event_queue, one_trial, batch, sampling, whole_run);
 criterion_main!(benches);

@@ -185,15 +185,19 @@ impl Recommendation {
 /// Checks every strategy of `summary` against the constraints of `sc` and
 /// picks the best fit.
 ///
-/// Best fit: among the strategies that break nothing, the lowest
-/// complexity, then the fewest failed requests given a bad release (p95),
-/// then the fewest extra pod-hours (p95). If each breaks something: the
-/// fewest broken constraints, then the fewest missing capabilities (router,
-/// metrics), then the smallest worst measured/limit ratio, then complexity.
-/// Without a `constraints` section: the lowest error-budget burn given a bad
-/// release (p95), ties by complexity. Either way a strategy that does not
-/// deploy (the `deploys` check) counts as broken. [`Pick`] says
-/// which of these decided.
+/// Best fit: among the strategies that break nothing, the least data loss
+/// over all releases, then the lowest complexity, then the fewest failed
+/// requests given a bad release (p95), then the fewest failed requests per
+/// release (the mean over all), then the fewest extra pod-hours (p95). If
+/// each breaks something: the fewest broken constraints, then the fewest
+/// missing capabilities (router, metrics), then the least data loss, then
+/// the smallest worst measured/limit ratio, then complexity. Without a
+/// `constraints` section: the least data loss, then the lowest error-budget
+/// burn given a bad release (p95), then the fewest failed requests per
+/// release, ties by complexity. Either way a strategy that does not deploy
+/// (the `deploys` check) counts as broken. The first two are then weighed
+/// with their intervals ([`pick`]); [`Pick`] says which criterion decided.
+/// With fewer than [`MIN_BAD`] bad releases there is no pick.
 pub fn recommend(sc: &Scenario, summary: &RunSummary) -> Recommendation {
     let strategies: Vec<StrategyVerdict> = summary
         .strategies

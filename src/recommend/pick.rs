@@ -22,8 +22,8 @@ pub enum Basis {
     MeetsAll { count: usize },
     /// Every strategy breaks something: the one that breaks least.
     Closest,
-    /// The scenario sets no constraints: the least error budget burnt by a
-    /// bad release, among the strategies that deploy.
+    /// The scenario sets no constraints: the least harm (data loss, then the
+    /// error budget burnt by a bad release), among the strategies that deploy.
     LeastBurn,
 }
 

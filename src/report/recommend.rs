@@ -109,7 +109,7 @@ pub fn verdict(s: &StrategyVerdict, rec: &Recommendation) -> String {
     match (rec.is_best(s), s.breaks_nothing(), rec.constrained) {
         (true, true, true) => "best fit: meets every constraint".to_owned(),
         (true, false, _) => format!("closest fit: breaks {}", broken_list(s)),
-        (true, true, false) => "best fit: least error budget burnt".to_owned(),
+        (true, true, false) => "best fit: least harm".to_owned(),
         (false, true, true) => "meets every constraint".to_owned(),
         (false, true, false) => "breaks nothing (no constraints set)".to_owned(),
         (false, false, _) => format!("breaks {}", broken_list(s)),
@@ -162,8 +162,8 @@ pub fn headline(rec: &Recommendation) -> String {
             broken_list(r)
         ),
         Basis::LeastBurn => format!(
-            "Recommended: {} ({}) — it burns the least error budget when a release is bad \
-             (the scenario sets no constraints).",
+            "Recommended: {} ({}) — it does the least harm: the least data loss, then the least \
+             error budget burnt when a release is bad (the scenario sets no constraints).",
             r.name, r.kind
         ),
     }

@@ -39,24 +39,26 @@ fn refused(args: &[&str], says: &str) {
     assert!(stderr.contains(says), "{args:?}: {stderr}");
 }
 
+/// `run` on internal-api to ± 10% in batches of 1,000, at most `max` runs.
+fn at_ten_percent(max: &str, more: &[&str]) -> String {
+    let mut args = vec![
+        "run",
+        INTERNAL,
+        "--precision",
+        "10%",
+        "--runs",
+        "1000",
+        "--max-runs",
+        max,
+    ];
+    args.extend_from_slice(more);
+    stdout(&args)
+}
+
 #[test]
 fn a_precision_target_stops_at_the_first_batch_that_meets_it() {
-    let run = |threads: &str, max: &str| {
-        stdout(&[
-            "run",
-            INTERNAL,
-            "--precision",
-            "10%",
-            "--runs",
-            "1000",
-            "--max-runs",
-            max,
-            "--threads",
-            threads,
-            "--format",
-            "json",
-        ])
-    };
+    let run =
+        |threads: &str, max: &str| at_ten_percent(max, &["--threads", threads, "--format", "json"]);
     let text = run("2", "400000");
     let s: Value = serde_json::from_str(&text).expect("JSON");
     let runs = s["runs"].as_u64().expect("runs");
@@ -102,16 +104,7 @@ fn a_precision_target_stops_at_the_first_batch_that_meets_it() {
 
 #[test]
 fn the_report_says_how_precise_its_figures_are() {
-    let table = stdout(&[
-        "run",
-        INTERNAL,
-        "--precision",
-        "10%",
-        "--runs",
-        "1000",
-        "--max-runs",
-        "2000",
-    ]);
+    let table = at_ten_percent("2000", &[]);
     assert!(
         table.contains("precision target ± 10%: not reached within maxRuns 2000 (widest ± "),
         "{table}"
