@@ -95,6 +95,17 @@ pub fn run(opts: &RunOptions, stdout: &mut dyn Write) -> Result<(), Error> {
     print_summary(summary, &report, opts.format, table, stdout)
 }
 
+/// The summary `run` makes of `opts` (its precision target included),
+/// without files or a table: for tools and tests that read the figures.
+pub fn run_summary(opts: &RunOptions) -> Result<(Scenario, RunSummary), Error> {
+    let sc = scenario::load(&opts.scenario)?;
+    let job = job(&sc, opts)?;
+    let pool = thread_pool(opts.threads)?;
+    let bar = indicatif::ProgressBar::hidden();
+    let sim = pool.install(|| simulate(&sc, &job, Shard::WHOLE, None, &bar, false));
+    Ok((sc, sim.summary))
+}
+
 /// Trials (× strategies) below which a run is too short for a progress bar.
 const PROGRESS_FROM: u64 = 50_000;
 
@@ -358,24 +369,27 @@ fn simulate(
         plan.runs
     };
     let max_runs = job.precision.map_or(plan.runs, |p| p.max_runs);
+    let judge = |runs: u64, stats: &[StrategyStats]| {
+        let summary = montecarlo::summarize(sc, &at(runs), stats);
+        let rec = crate::recommend::recommend(sc, &summary);
+        (summary, rec)
+    };
     let mut picks: Vec<Option<String>> = Vec::new();
     let mut widest = f64::INFINITY;
+    // The target is checked each time another `runs` trials are in, and at
+    // the last batch.
+    let mut check_at = plan.runs;
     let (stats, runs) = montecarlo::run_batches(sc, plan, batch, max_runs, rows, &tick, &mut |b| {
-        let pick_of = |runs: u64, stats: &[StrategyStats]| {
-            let summary = montecarlo::summarize(sc, &at(runs), stats);
-            let rec = crate::recommend::recommend(sc, &summary);
-            (rec.best().map(|s| s.name.clone()), summary, rec)
-        };
         if weigh {
-            picks.push(pick_of(b.runs - picks.len() as u64 * batch, b.part).0);
+            let (_, rec) = judge(b.runs - picks.len() as u64 * batch, b.part);
+            picks.push(rec.best().map(|s| s.name.clone()));
         }
-        let Some(target) = job.precision else {
+        let due = b.runs >= check_at || b.runs >= max_runs;
+        let Some(target) = job.precision.filter(|_| due) else {
             return false;
         };
-        if b.runs % plan.runs != 0 && b.runs < max_runs {
-            return false;
-        }
-        let (_, summary, rec) = pick_of(b.runs, b.total);
+        check_at += plan.runs;
+        let (summary, rec) = judge(b.runs, b.total);
         widest = precision::widest(&precision::deciding(sc.service.replicas, &summary, &rec));
         let settled = widest <= target.target;
         if !settled {
@@ -483,8 +497,7 @@ pub fn sweep(sweep_opts: &SweepOptions, stdout: &mut dyn Write) -> Result<(), Er
         .collect::<Result<Vec<_>, _>>()?;
     let base = scenario::load(&opts.scenario)?;
     let file = opts.scenario.display().to_string();
-    let text = std::fs::read_to_string(&opts.scenario)
-        .map_err(|e| Error::Usage(format!("{file}: cannot read the file: {e}")))?;
+    let text = scenario::read(&opts.scenario)?;
     let grid = sweep::grid(&text, &file, &sets)?;
     let job = job(&base, opts)?;
     check_same_strategies(&base, &grid, &job.plan)?;
@@ -617,6 +630,12 @@ fn job(sc: &Scenario, opts: &RunOptions) -> Result<Job, Error> {
     let runs = opts.runs.unwrap_or(sc.monte_carlo.runs);
     if runs == 0 {
         return Err(Error::Usage("--runs must be at least 1".into()));
+    }
+    if let Some(s) = opts.shard.filter(|s| s.count() > runs) {
+        return Err(Error::Usage(format!(
+            "--shard {s}: {} shards of {runs} runs would leave shards without a trial; use at most {runs}",
+            s.count()
+        )));
     }
     let scenario_max = sc.monte_carlo.precision.map(|p| p.max_runs);
     let precision = match (opts.precision, opts.runs, sc.monte_carlo.precision) {

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod commands;
 pub mod detect;
 pub mod error;
+pub mod input;
 pub mod montecarlo;
 pub mod recommend;
 pub mod report;

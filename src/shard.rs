@@ -68,6 +68,9 @@ pub const FORMAT: &str = "deploysim-shard";
 pub const VERSION: u32 = 4;
 /// The environment variable a Kubernetes Indexed Job sets to the pod's index.
 pub const INDEX_VAR: &str = "JOB_COMPLETION_INDEX";
+/// The largest `shard.json` read (a sweep's shard holds every point's
+/// histograms; a run's is a few MiB).
+pub const MAX_FILE_BYTES: usize = 256 << 20;
 
 /// Parses `--shard I/N`, or `--shard N` with I from `env_index` (the value
 /// of [`INDEX_VAR`], when set).
@@ -337,7 +340,7 @@ pub fn read(path: &Path) -> Result<Loaded, Error> {
         path.to_path_buf()
     };
     let bad = |why: String| Error::Merge(format!("{}: {why}", path.display()));
-    let text = std::fs::read_to_string(&path).map_err(|e| bad(format!("cannot read it: {e}")))?;
+    let text = crate::input::read_text(&path, MAX_FILE_BYTES).map_err(|e| bad(e.to_string()))?;
     let head: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| bad(format!("not a {FORMAT} file (invalid JSON: {e})")))?;
     if head.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
@@ -425,6 +428,12 @@ fn check_sound(s: &Loaded) -> Result<(), Error> {
             f.shard.index, f.shard.count
         )));
     };
+    if f.shard.count > f.runs.max(1) {
+        return Err(damaged(format!(
+            "{} shards of {} runs: a shard without a trial",
+            f.shard.count, f.runs
+        )));
+    }
     if f.trials != shard.trials(f.runs) {
         return Err(damaged(format!(
             "{} trials, but shard {shard} of {} runs has {}",
@@ -531,17 +540,19 @@ fn check_complete(shards: &[Loaded]) -> Result<(), Error> {
             )));
         }
     }
-    let missing: Vec<u64> = (0..count).filter(|i| !seen.contains_key(i)).collect();
-    if missing.is_empty() {
+    // Counted, not listed: a damaged count may be as large as u64::MAX.
+    let missing = count - seen.len() as u64;
+    if missing == 0 {
         return Ok(());
     }
     let mut list = String::new();
-    for (k, i) in missing.iter().take(10).enumerate() {
+    let first = (0..count).filter(|i| !seen.contains_key(i)).take(10);
+    for (k, i) in first.enumerate() {
         let sep = if k == 0 { "" } else { ", " };
         let _ = write!(list, "{sep}{i}/{count}");
     }
-    if missing.len() > 10 {
-        let _ = write!(list, " and {} more", missing.len() - 10);
+    if missing > 10 {
+        let _ = write!(list, " and {} more", missing - 10);
     }
     let given: Vec<String> = seen
         .iter()
@@ -549,7 +560,7 @@ fn check_complete(shards: &[Loaded]) -> Result<(), Error> {
         .collect();
     Err(Error::Merge(format!(
         "missing shard{} {list} (given: {})",
-        if missing.len() == 1 { "" } else { "s" },
+        if missing == 1 { "" } else { "s" },
         given.join(", ")
     )))
 }

@@ -84,17 +84,10 @@ pub fn load(scenario_file: &str, key_path: &str, path: &Spanned<String>) -> Res<
     let dir = Path::new(scenario_file).parent().unwrap_or(Path::new(""));
     let resolved = dir.join(&path.value);
     let file = resolved.display().to_string();
-    // Check the size before reading, so a huge file is not pulled into memory.
-    let too_big = std::fs::metadata(&resolved).is_ok_and(|m| m.len() > yaml::MAX_FILE_BYTES as u64);
-    if too_big {
-        let msg = format!(
-            "the file is larger than the limit of {} bytes",
-            yaml::MAX_FILE_BYTES
-        );
-        return Err(ScenarioError::at(&file, None, "", msg));
-    }
-    let text = std::fs::read_to_string(&resolved)
-        .map_err(|e| refuse(format!("cannot read the manifest {file}: {e}")))?;
+    let text = crate::input::read_text(&resolved, yaml::MAX_FILE_BYTES).map_err(|e| match e {
+        crate::input::ReadError::Io(e) => refuse(format!("cannot read the manifest {file}: {e}")),
+        e => ScenarioError::at(&file, None, "", e.to_string()),
+    })?;
     parse(&text, &file)
 }
 

@@ -25,19 +25,14 @@ pub use strategy_type::{StrategyKey, StrategyKeys, StrategyType};
 
 /// Reads and validates the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let file = path.display().to_string();
-    // Check the size before reading, so a huge file is not pulled into memory.
-    let too_big = std::fs::metadata(path).is_ok_and(|m| m.len() > yaml::MAX_FILE_BYTES as u64);
-    if too_big {
-        let msg = format!(
-            "the file is larger than the limit of {} bytes",
-            yaml::MAX_FILE_BYTES
-        );
-        return Err(ScenarioError::at(&file, None, "", msg));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::at(&file, None, "", format!("cannot read the file: {e}")))?;
-    parse(&text, &file)
+    parse(&read(path)?, &path.display().to_string())
+}
+
+/// The text of a scenario or manifest file, within the size limit
+/// ([`yaml::MAX_FILE_BYTES`]): never more is read, whatever the file is.
+pub fn read(path: &Path) -> Result<String, ScenarioError> {
+    crate::input::read_text(path, yaml::MAX_FILE_BYTES)
+        .map_err(|e| ScenarioError::at(&path.display().to_string(), None, "", e.to_string()))
 }
 
 /// Parses and validates scenario YAML; `file_name` is used in error messages.

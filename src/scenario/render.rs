@@ -612,10 +612,12 @@ strategies: [{ name: "a: b # c", type: Recreate }]
 
     #[test]
     fn awkward_text_round_trips() {
-        let name = r#"name: "quote \" backslash \\ newline \n tab \t bell \u0007 é \u2028 true""#;
-        let s = parse(&format!("{name}\n{MINIMAL}"), "t.yaml").expect("parses");
+        // Names may hold no control characters; a description may.
+        let text =
+            r#"description: "quote \" backslash \\ newline \n tab \t bell \u0007 é \u2028 true""#;
+        let s = parse(&format!("name: t\n{text}\n{MINIMAL}"), "t.yaml").expect("parses");
         assert!(
-            s.name
+            s.description
                 .contains("\" backslash \\ newline \n tab \t bell \u{7} é \u{2028}")
         );
         let shown = render(&s);

@@ -1487,9 +1487,23 @@ fn above(
 }
 
 /// A non-empty name.
+/// The longest name: a Kubernetes object name's limit (DNS-1123 subdomain).
+/// Names stand in tables, plots and file contents.
+const MAX_NAME: usize = 253;
+
 fn name(s: &str) -> Result<String, String> {
+    let length = s.chars().count();
     if s.trim().is_empty() {
         Err("expected a non-empty name, found an empty string".to_owned())
+    } else if length > MAX_NAME {
+        Err(format!(
+            "expected a name of at most {MAX_NAME} characters (a Kubernetes object name's \
+             limit), found one of {length}"
+        ))
+    } else if let Some(c) = s.chars().find(|c| c.is_control()) {
+        Err(format!(
+            "expected a name without control characters, found {c:?}"
+        ))
     } else {
         Ok(s.to_owned())
     }

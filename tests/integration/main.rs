@@ -11,6 +11,7 @@ mod precision;
 mod properties;
 mod recommend;
 mod reports;
+mod robustness;
 mod sampling;
 mod scale;
 mod scenario_errors;

@@ -75,6 +75,8 @@ const BAD_FILES: &[(&str, u64, &str, &str)] = &[
     ("missing_defect_param", 15, "release.defects[0].addedMs", "missing required key `addedMs`"),
     ("missing_nested", 6, "service.pod.capacityRps", "missing required key `capacityRps`"),
     ("missing_required", 2, "traffic", "missing required key `traffic`"),
+    ("name_control_character", 12, "strategies[0].name", "expected a name without control characters, found '\\u{1b}'"),
+    ("name_too_long", 12, "strategies[0].name", "at most 253 characters (a Kubernetes object name's limit), found one of 254"),
     ("nan", 5, "service.pod.capacityRps", "found .nan"),
     ("nan_percent", 5, "service.baselineErrorRate", "expected a finite number, found .nan"),
     ("negative_percent", 5, "service.baselineErrorRate", r#"from 0% to 100% like "25%""#),
