@@ -14,6 +14,12 @@ use crate::trial::{Metric, Outcome};
 /// grades stop meaning anything: one deploy in twenty.
 pub const MAX_NOT_DEPLOYED: f64 = 0.05;
 
+/// A share within this much of the line, relative to it (± 5%: 4.75% to
+/// 5.25%), is around the line however many runs there are: a precise
+/// interval of 5.05–5.15% no more settles "does not deploy" than one of
+/// 4.9–5.1% does, and which of the two a seed gives is chance.
+pub const NEAR_LINE: f64 = 0.05;
+
 /// Whether a strategy's good releases go out.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Deploys {
@@ -34,7 +40,8 @@ pub struct Deploys {
 pub enum DeployVerdict {
     /// The whole interval is at or under the line.
     Deploys,
-    /// The interval holds the line: too few trials to tell.
+    /// The interval holds the line (too few trials to tell), or the share
+    /// is within [`NEAR_LINE`] of it.
     Unsure,
     /// The whole interval is over the line: the other grades are withheld.
     DoesNotDeploy,
@@ -48,7 +55,11 @@ pub fn deploys(s: &StrategySummary) -> Deploys {
         .saturating_sub(s.given_bad[Metric::FailedRequests].count);
     let not_out = good.saturating_sub(s.outcomes[Outcome::Succeeded]);
     let ci95 = wilson95(not_out, good);
-    let verdict = if ci95[0] > MAX_NOT_DEPLOYED {
+    let share = not_out as f64 / good.max(1) as f64;
+    let near = (share - MAX_NOT_DEPLOYED).abs() <= NEAR_LINE * MAX_NOT_DEPLOYED;
+    let verdict = if near {
+        DeployVerdict::Unsure
+    } else if ci95[0] > MAX_NOT_DEPLOYED {
         DeployVerdict::DoesNotDeploy
     } else if ci95[1] > MAX_NOT_DEPLOYED {
         DeployVerdict::Unsure
@@ -58,7 +69,7 @@ pub fn deploys(s: &StrategySummary) -> Deploys {
     Deploys {
         good,
         not_out,
-        share: not_out as f64 / good.max(1) as f64,
+        share,
         ci95,
         verdict,
     }
@@ -89,6 +100,24 @@ mod tests {
         let d = verdict(165);
         assert!((d.ci95[0] - 0.0571).abs() < 5e-4, "{:?}", d.ci95);
         assert_eq!(d.verdict, DeployVerdict::DoesNotDeploy);
+        // Near the line with many trials: 51,000 of 1,000,000 good releases
+        // do not go out, 5.1% (Wilson 5.06–5.14%, all over the line), but
+        // within 4.75–5.25%: unsure. (The 100 bad releases stall too.)
+        let many = |good: u64, not_out: u64| {
+            let mut s = run([FIGURES; 4]).strategies.remove(0);
+            s.outcomes[Outcome::Succeeded] = good - not_out;
+            s.outcomes[Outcome::Stalled] = not_out + 100;
+            deploys(&s)
+        };
+        let d = many(1_000_000, 51_000);
+        assert_eq!((d.good, d.not_out), (1_000_000, 51_000));
+        assert!(d.ci95[0] > MAX_NOT_DEPLOYED, "{:?}", d.ci95);
+        assert_eq!(d.verdict, DeployVerdict::Unsure);
+        // 5.3% is past the band: with its interval over the line, no.
+        assert_eq!(
+            many(1_000_000, 53_000).verdict,
+            DeployVerdict::DoesNotDeploy
+        );
         // Nothing stalls: 0 of 900, 0–0.42%.
         assert_eq!(verdict(0).not_out, 0);
         assert_eq!(verdict(0).verdict, DeployVerdict::Deploys);

@@ -355,7 +355,12 @@ fn precision_section(r: &Report, s: &RunSummary, rec: &Recommendation) -> Vec<Bl
                 f.reads.show(f.value),
                 ci,
                 pm(f.half_width),
-                if f.borderline { "borderline" } else { "" }.to_owned(),
+                match (f.borderline, f.clear) {
+                    (true, _) => "borderline",
+                    (false, true) => "clear of the line",
+                    (false, false) => "",
+                }
+                .to_owned(),
             ];
             cells.into_iter().map(|c| vec![plain(c)]).collect()
         })

@@ -12,7 +12,10 @@
 use super::format::{percent, seconds};
 use super::grade::{self, Column, Graded};
 use crate::montecarlo::RunSummary;
-use crate::recommend::{DeployVerdict, Item, Recommendation, Value, deploys};
+use crate::recommend::{
+    DeployVerdict, Item, MAX_NOT_DEPLOYED, NEAR_LINE, Recommendation, Value, deploys,
+};
+use crate::stats::{Z99, wilson_of};
 
 /// What reads a deciding figure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +24,8 @@ pub enum Reader {
     Grade(Column),
     /// A constraint of the checklist.
     Constraint(Item),
+    /// Whether it deploys: the share of good releases that do not go out.
+    Deploys,
 }
 
 impl Reader {
@@ -33,6 +38,7 @@ impl Reader {
             Reader::Constraint(item) => {
                 format!("{}: {}", item.key(), super::recommend::measure(item))
             }
+            Reader::Deploys => "deploys: good releases that do not go out".to_owned(),
         }
     }
 
@@ -43,6 +49,7 @@ impl Reader {
             Reader::Grade(Column::Rollback) => seconds(x),
             Reader::Grade(_) => format!("{x:.2}×"),
             Reader::Constraint(item) => super::recommend::show(item, x),
+            Reader::Deploys => percent(x),
         }
     }
 }
@@ -60,6 +67,11 @@ pub struct Deciding {
     pub half_width: f64,
     /// The interval reaches past a grade's bound, or holds the limit.
     pub borderline: bool,
+    /// Its verdict cannot turn, however wide its interval: the deploys
+    /// check, once its 99% interval is clear of the band around the 5% line
+    /// ([`crate::recommend::NEAR_LINE`]). Such a figure is precise enough
+    /// for any target.
+    pub clear: bool,
 }
 
 /// Every deciding figure of a run of a service of `replicas`, strategy by
@@ -75,8 +87,25 @@ pub fn deciding(replicas: u32, summary: &RunSummary, rec: &Recommendation) -> Ve
                 ci95,
                 half_width: half_width(value, ci95),
                 borderline,
+                clear: false,
             };
-        if deploys(s).verdict != DeployVerdict::DoesNotDeploy {
+        // The deploys verdict decides whether the grades stand at all. It
+        // is settled once its 99% interval is clear of the band around the
+        // line (4.75–5.25%): stricter than 95%, since a run may stop on it at
+        // its first batch. Inside the band, by the half-width like any figure.
+        let d = deploys(s);
+        let band = [1.0 - NEAR_LINE, 1.0 + NEAR_LINE].map(|f| f * MAX_NOT_DEPLOYED);
+        let [lo, hi] = wilson_of(d.share, d.good as f64, Z99);
+        out.push(Deciding {
+            clear: hi < band[0] || lo > band[1],
+            ..figure(
+                Reader::Deploys,
+                d.share,
+                Some(d.ci95),
+                d.verdict == DeployVerdict::Unsure,
+            )
+        });
+        if d.verdict != DeployVerdict::DoesNotDeploy {
             let grades: [(Column, Option<Graded>); 3] = [
                 (Column::Risk, grade::risk(s)),
                 (Column::Rollback, grade::rollback(s)),
@@ -114,14 +143,44 @@ pub fn half_width(value: f64, ci95: Option<[f64; 2]>) -> f64 {
     }
 }
 
-/// The widest relative half-width among `figures` (0 when there are none).
+/// The widest relative half-width among `figures` whose verdict is not
+/// [`clear`](Deciding::clear) (0 when there are none).
 pub fn widest(figures: &[Deciding]) -> f64 {
-    figures.iter().map(|f| f.half_width).fold(0.0, f64::max)
+    figures
+        .iter()
+        .filter(|f| !f.clear)
+        .map(|f| f.half_width)
+        .fold(0.0, f64::max)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_deploys_verdict_settles_once_clear_of_the_band() {
+        use crate::recommend::fixtures::{FIGURES, run, sc, with};
+        use crate::recommend::recommend;
+        // 900 good releases (the fixture's 100 bad ones stall too).
+        let deploys_figure = |stalled: u64| {
+            let summary = run([with(|f| f.stalled = stalled), FIGURES, FIGURES, FIGURES]);
+            let rec = recommend(&sc(""), &summary);
+            deciding(10, &summary, &rec)
+                .into_iter()
+                .find(|f| f.reads == Reader::Deploys)
+                .expect("a deploys figure")
+        };
+        // 100 of 900 = 11.1%: 99% Wilson from 8.6%, clear of 5.25%.
+        let f = deploys_figure(200);
+        assert!(f.clear && !f.borderline, "{f:?}");
+        // 45 of 900 = 5%: inside the band, and its 95% interval holds the
+        // line: borderline, and only its half-width (± 28%) can settle it.
+        let f = deploys_figure(145);
+        assert!(!f.clear && f.borderline, "{f:?}");
+        assert!(f.half_width > 0.25, "{f:?}");
+        // Nothing stalls: 0 of 900, clear below.
+        assert!(deploys_figure(100).clear);
+    }
 
     #[test]
     fn half_width_is_relative_to_the_figure() {

@@ -19,12 +19,20 @@ pub fn wilson95(k: u64, n: u64) -> [f64; 2] {
 /// trials would (an effective sample size, for a weighted share); a share
 /// of exactly 0 or 1 keeps that end.
 pub fn wilson95_of(p: f64, n: f64) -> [f64; 2] {
+    wilson_of(p, n, Z95)
+}
+
+/// The normal quantile of a two-sided 99% interval.
+pub const Z99: f64 = 2.575_829;
+
+/// [`wilson95_of`] at the confidence of the normal quantile `z`.
+pub fn wilson_of(p: f64, n: f64, z: f64) -> [f64; 2] {
     if n <= 0.0 {
         return [0.0, 1.0];
     }
-    let z2n = Z95 * Z95 / n;
+    let z2n = z * z / n;
     let centre = (p + z2n / 2.0) / (1.0 + z2n);
-    let half = Z95 * (p * (1.0 - p) / n + z2n / (4.0 * n)).sqrt() / (1.0 + z2n);
+    let half = z * (p * (1.0 - p) / n + z2n / (4.0 * n)).sqrt() / (1.0 + z2n);
     let lo = if p <= 0.0 { 0.0 } else { centre - half };
     let hi = if p >= 1.0 { 1.0 } else { centre + half };
     [lo.max(0.0), hi.min(1.0)]

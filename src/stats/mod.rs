@@ -21,8 +21,8 @@ use serde::Serialize;
 mod interval;
 mod mixture;
 
+pub use interval::{Z99, wilson_of, wilson95, wilson95_of};
 use interval::{mean95, quantile_ranks95};
-pub use interval::{wilson95, wilson95_of};
 pub use mixture::{Stratum, mixture_share, mixture_summary};
 
 /// Largest scaled value kept (HDR histograms resize up to i64::MAX / 2).
