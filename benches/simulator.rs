@@ -152,7 +152,7 @@ fn whole_run(c: &mut Criterion) {
     g.sample_size(10);
     let opts = RunOptions {
         scenario: Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/checkout-api.yaml"),
-        // A fixed count: the scenario's precision target would run 130,000.
+        // A fixed count: the scenario's precision target would run 140,000.
         runs: Some(10_000),
         format: Format::Json,
         ..RunOptions::default()

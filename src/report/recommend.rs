@@ -206,7 +206,9 @@ pub fn reason(rec: &Recommendation) -> String {
                     criterion_words(c),
                     pair_words(c, best, o)
                 ),
-                (None, _) => String::new(),
+                // Equal estimates on every criterion: the scenario's order.
+                (None, None) => "; it comes first in the scenario".to_owned(),
+                (None, Some(_)) => String::new(),
             };
             let sentence = capitalize(&format!("{lead}{decided}"));
             match r.by {

@@ -353,3 +353,14 @@ fn too_few_bad_releases_say_so_instead_of_a_pick() {
             .any(|n| n.contains("too rough to name a winner"))
     );
 }
+
+#[test]
+fn a_tie_on_every_estimate_names_the_scenario_order() {
+    let rec = recommend(&sc("{ maxFailedRequests: 5000 }"), &run([FIGURES; 4]));
+    assert_eq!(
+        reason(&rec),
+        "Of the 4 strategies that break no constraint, it and rolling tie: no figure sets them \
+         apart beyond the noise (95% intervals); it comes first in the scenario; more runs may \
+         part them."
+    );
+}
