@@ -43,7 +43,8 @@ pub enum DeployVerdict {
     /// The interval holds the line (too few trials to tell), or the share
     /// is within [`NEAR_LINE`] of it.
     Unsure,
-    /// The whole interval is over the line: the other grades are withheld.
+    /// The whole interval is over the band around the line (above 5.25%):
+    /// the other grades are withheld.
     DoesNotDeploy,
 }
 
@@ -57,9 +58,11 @@ pub fn deploys(s: &StrategySummary) -> Deploys {
     let ci95 = wilson95(not_out, good);
     let share = not_out as f64 / good.max(1) as f64;
     let near = (share - MAX_NOT_DEPLOYED).abs() <= NEAR_LINE * MAX_NOT_DEPLOYED;
+    // Withholding every grade takes the whole interval past the band, not
+    // only past the line.
     let verdict = if near {
         DeployVerdict::Unsure
-    } else if ci95[0] > MAX_NOT_DEPLOYED {
+    } else if ci95[0] > MAX_NOT_DEPLOYED * (1.0 + NEAR_LINE) {
         DeployVerdict::DoesNotDeploy
     } else if ci95[1] > MAX_NOT_DEPLOYED {
         DeployVerdict::Unsure
@@ -113,9 +116,12 @@ mod tests {
         assert_eq!((d.good, d.not_out), (1_000_000, 51_000));
         assert!(d.ci95[0] > MAX_NOT_DEPLOYED, "{:?}", d.ci95);
         assert_eq!(d.verdict, DeployVerdict::Unsure);
-        // 5.3% is past the band: with its interval over the line, no.
+        // 5,300 of 100,000 (5.3%) is past the band, but its interval
+        // (5.16–5.44%) reaches into it: unsure. 55,000 of 1,000,000 (5.5%,
+        // 5.46–5.54%) is clear of it: it does not deploy.
+        assert_eq!(many(100_000, 5_300).verdict, DeployVerdict::Unsure);
         assert_eq!(
-            many(1_000_000, 53_000).verdict,
+            many(1_000_000, 55_000).verdict,
             DeployVerdict::DoesNotDeploy
         );
         // Nothing stalls: 0 of 900, 0–0.42%.

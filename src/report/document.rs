@@ -407,7 +407,7 @@ fn grades_legend() -> Block {
             .to_owned(),
         format!(
             "deploys — first of all: when more than {} of good releases do not go out (the \
-             whole 95% interval above it), risk, rollback speed and cost are not graded",
+             whole 95% interval above the band of ± 5% around it), risk, rollback speed and cost are not graded",
             pct(crate::recommend::MAX_NOT_DEPLOYED)
         ),
         "borderline — a grade whose figure's 95% interval reaches past a bound names the \
