@@ -20,6 +20,12 @@ pub const MAX_NOT_DEPLOYED: f64 = 0.05;
 /// 4.9–5.1% does, and which of the two a seed gives is chance.
 pub const NEAR_LINE: f64 = 0.05;
 
+/// The band around the line, `[low, high]`: [`MAX_NOT_DEPLOYED`] ±
+/// [`NEAR_LINE`] of itself (4.75% to 5.25%).
+pub fn band() -> [f64; 2] {
+    [1.0 - NEAR_LINE, 1.0 + NEAR_LINE].map(|f| f * MAX_NOT_DEPLOYED)
+}
+
 /// Whether a strategy's good releases go out.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Deploys {
@@ -62,7 +68,7 @@ pub fn deploys(s: &StrategySummary) -> Deploys {
     // only past the line.
     let verdict = if near {
         DeployVerdict::Unsure
-    } else if ci95[0] > MAX_NOT_DEPLOYED * (1.0 + NEAR_LINE) {
+    } else if ci95[0] > band()[1] {
         DeployVerdict::DoesNotDeploy
     } else if ci95[1] > MAX_NOT_DEPLOYED {
         DeployVerdict::Unsure

@@ -20,7 +20,7 @@ mod needs;
 mod pick;
 
 pub use checks::{Check, Item, Scope, Status, UNRECOVERED_P95, Unrecovered, Value};
-pub use deploys::{DeployVerdict, Deploys, MAX_NOT_DEPLOYED, NEAR_LINE, deploys};
+pub use deploys::{DeployVerdict, Deploys, MAX_NOT_DEPLOYED, NEAR_LINE, band, deploys};
 pub use needs::{Grade, Needs, needs};
 pub use pick::{Basis, Criterion, Measured, Pick, RunnerUp, measured, worst_ratio};
 

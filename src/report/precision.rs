@@ -12,9 +12,7 @@
 use super::format::{percent, seconds};
 use super::grade::{self, Column, Graded};
 use crate::montecarlo::RunSummary;
-use crate::recommend::{
-    DeployVerdict, Item, MAX_NOT_DEPLOYED, NEAR_LINE, Recommendation, Value, deploys,
-};
+use crate::recommend::{DeployVerdict, Item, Recommendation, Value, band, deploys};
 use crate::stats::{Z99, wilson_of};
 
 /// What reads a deciding figure.
@@ -94,7 +92,7 @@ pub fn deciding(replicas: u32, summary: &RunSummary, rec: &Recommendation) -> Ve
         // line (4.75–5.25%): stricter than 95%, since a run may stop on it at
         // its first batch. Inside the band, by the half-width like any figure.
         let d = deploys(s);
-        let band = [1.0 - NEAR_LINE, 1.0 + NEAR_LINE].map(|f| f * MAX_NOT_DEPLOYED);
+        let band = band();
         let [lo, hi] = wilson_of(d.share, d.good as f64, Z99);
         out.push(Deciding {
             clear: hi < band[0] || lo > band[1],
