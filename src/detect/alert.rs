@@ -26,7 +26,13 @@ pub struct BurnAlert {
     long: Duration,
     short: Duration,
     every: Duration,
+    /// The log's length at which its entries too old to be read are
+    /// dropped ([`BurnAlert::forget`]).
+    forget_at: usize,
 }
+
+/// The shortest log that is ever pruned.
+const FORGET_FROM: usize = 256;
 
 impl BurnAlert {
     /// Resets for a trial: before t = 0 the service ran at `rate0` rps with
@@ -40,6 +46,7 @@ impl BurnAlert {
         self.long = rule.window;
         self.short = rule.short_window;
         self.every = rule.evaluation_interval.max(Duration(1));
+        self.forget_at = FORGET_FROM;
     }
 
     /// Error ratio above which the rule fires.
@@ -56,7 +63,25 @@ impl BurnAlert {
             last.2 += errors;
         } else {
             self.log.push((t, r + requests, e + errors));
+            if self.log.len() >= self.forget_at {
+                self.forget(t);
+            }
         }
+    }
+
+    /// Drops the entries no query can read any more. Every query is at the
+    /// newest record's time or later and looks back at most the longer
+    /// window, so of the entries before `t` − that window only the last is
+    /// read again (to interpolate inside it). The log then stays as long as
+    /// a window's records, however long the trial runs; pruning when it has
+    /// doubled since the last time keeps the cost per record constant.
+    fn forget(&mut self, t: SimTime) {
+        let reach = self.long.max(self.short);
+        if let Some(cut) = t.0.checked_sub(reach.0) {
+            let first_needed = self.log.partition_point(|&(at, _, _)| at.0 < cut);
+            self.log.drain(..first_needed.saturating_sub(1));
+        }
+        self.forget_at = (2 * self.log.len()).max(FORGET_FROM);
     }
 
     /// Cumulative (requests, errors) at `t` (negative seconds for the past),
@@ -221,5 +246,42 @@ mod tests {
             a.predict(SimTime(1_000_000), SimTime(1_000_000), 0.0, &d),
             None
         );
+    }
+
+    #[test]
+    fn old_records_are_forgotten_without_changing_an_answer() {
+        // A record every 10 s for 2 days (17,280 records), with the error
+        // ratio swinging so that the rule fires and clears: an alert that
+        // forgets (its log stays within one hour's records, 360, doubled
+        // at most) answers exactly as one that keeps everything.
+        let d = Demand::constant(10.0);
+        let (mut kept, mut pruned) = (BurnAlert::default(), BurnAlert::default());
+        kept.reset(&rule(), 0.999, 10.0, 0.0);
+        pruned.reset(&rule(), 0.999, 10.0, 0.0);
+        kept.forget_at = usize::MAX;
+        let (mut longest, mut fired) = (0, 0);
+        for i in 1..=17_280u64 {
+            let t = SimTime(i * 10_000);
+            let ratio = if (i / 500) % 3 == 0 { 0.2 } else { 0.0 };
+            for a in [&mut kept, &mut pruned] {
+                a.record(t, 100.0, 100.0 * ratio);
+            }
+            longest = longest.max(pruned.log.len());
+            assert_eq!(kept.firing(t), pruned.firing(t), "at {i}");
+            fired += usize::from(pruned.firing(t));
+            let since = SimTime(t.0.saturating_sub(120_000));
+            let (k, p) = (kept.recent_ratio(t, since), pruned.recent_ratio(t, since));
+            assert!(k == p || (k.is_nan() && p.is_nan()), "at {i}: {k} vs {p}");
+            assert_eq!(
+                kept.predict(t, t, ratio, &d),
+                pruned.predict(t, t, ratio, &d)
+            );
+        }
+        assert!(
+            fired > 1000 && fired < 17_280 / 2,
+            "fired at {fired} records"
+        );
+        assert_eq!(kept.log.len(), 17_281);
+        assert!(longest <= 2 * 361 + 1, "the pruned log held {longest}");
     }
 }

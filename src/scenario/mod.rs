@@ -15,6 +15,7 @@ mod render;
 mod strategy_type;
 mod units;
 mod validate;
+pub mod work;
 mod yaml;
 
 use std::path::Path;

@@ -117,7 +117,7 @@ pub fn scenario(raw: &RawScenario, file: &str) -> Res<Scenario> {
             .unwrap_or(1),
     };
     let strategies = strategies(&at.key("strategies"), &raw.strategies, &cx)?;
-    Ok(Scenario {
+    let sc = Scenario {
         name,
         description: raw.description.clone().unwrap_or_default(),
         service,
@@ -130,7 +130,32 @@ pub fn scenario(raw: &RawScenario, file: &str) -> Res<Scenario> {
         strategies,
         monte_carlo: monte_carlo(&at.key("monteCarlo"), &raw.monte_carlo)?,
         constraints,
-    })
+    };
+    within_work_bound(&at.key("strategies"), &raw.strategies, &sc)?;
+    Ok(sc)
+}
+
+/// Refuses a strategy whose trials could take more events than the work
+/// bound allows ([`super::work`]), at its entry, naming the keys.
+fn within_work_bound(at: &At, raw: &Spanned<Vec<Spanned<RawStrategy>>>, sc: &Scenario) -> Res<()> {
+    let Some(b) = super::work::beyond(sc) else {
+        return Ok(());
+    };
+    let location = raw
+        .value
+        .get(b.strategy)
+        .map_or(raw.referenced, |s| s.referenced);
+    Err(at.index(b.strategy).err(
+        location,
+        format!(
+            "a trial of strategy {:?} could take {} events, beyond the bound of {} per trial: \
+             {}",
+            sc.strategies[b.strategy].name,
+            b.events,
+            super::work::MAX_EVENTS,
+            b.why,
+        ),
+    ))
 }
 
 /// What strategies are checked against, from the rest of the scenario.
@@ -153,7 +178,13 @@ fn service(at: &At, raw: &RawService) -> Res<Service> {
     let probe = |key: &str, p: &Option<RawProbe>| p.as_ref().map(|p| probe(&at.key(key), p));
     let startup = at.key("startup");
     Ok(Service {
-        replicas: at.key("replicas").val(&raw.replicas, int_min(1))?,
+        replicas: at.key("replicas").val(&raw.replicas, |&r| match r {
+            1..=MAX_REPLICAS => Ok(r),
+            _ => Err(format!(
+                "expected an integer from 1 to {MAX_REPLICAS} (a Kubernetes cluster's tested \
+                 limit is 150,000 pods), found {r}"
+            )),
+        })?,
         baseline_error_rate: at.key("baselineErrorRate").opt(
             &raw.baseline_error_rate,
             def::BASELINE_ERROR_RATE,
@@ -1508,6 +1539,10 @@ fn name(s: &str) -> Result<String, String> {
         Ok(s.to_owned())
     }
 }
+
+/// The most replicas a service may have: the pods of one cluster at
+/// Kubernetes' tested scale (150,000, "Considerations for large clusters").
+const MAX_REPLICAS: u32 = 150_000;
 
 /// An integer of at least `min`.
 fn int_min<T: PartialOrd + Copy + Display>(min: T) -> impl Fn(&T) -> Result<T, String> {

@@ -237,7 +237,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// A Rust or parser type name in words.
 fn type_name(ty: &str) -> Cow<'_, str> {
     Cow::Borrowed(match ty {
-        "u8" | "u16" | "u32" | "u64" | "usize" => "a non-negative integer",
+        "u8" => "a non-negative integer of at most 255",
+        "u16" => "a non-negative integer of at most 65535",
+        "u32" => "a non-negative integer of at most 4294967295",
+        "u64" | "usize" => "a non-negative integer of at most 18446744073709551615",
         "i8" | "i16" | "i32" | "i64" | "isize" => "an integer",
         "f32" | "f64" | "floating point" => "a number",
         "bool" => "true or false",

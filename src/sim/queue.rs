@@ -10,11 +10,24 @@ use std::collections::BinaryHeap;
 
 use super::time::{Duration, SimTime};
 
-/// The heap key of an event: (time, sequence number) packed into one
-/// integer, time in the high half. Integer order on the key is exactly the
-/// order on the pair, so the heap compares one number instead of two fields.
-fn key(at: SimTime, seq: u64) -> u128 {
-    (u128::from(at.0) << 64) | u128::from(seq)
+/// Bits of a key that name the event's slot in the slab.
+const SLOT_BITS: u32 = 24;
+
+/// Events that may be pending at once (16.7 million): a slot number must
+/// fit its bits of the key.
+pub const MAX_PENDING: usize = 1 << SLOT_BITS;
+
+/// Events that may be scheduled without the queue draining (1.1 × 10¹²):
+/// a sequence number must fit the key's bits above the slot.
+const MAX_SEQ: u64 = 1 << (64 - SLOT_BITS);
+
+/// The heap key of an event: (time, sequence number, slot) packed into one
+/// integer, time in the high half, the sequence number above the slot in
+/// the low half. Sequence numbers are unique, so integer order on the key
+/// is exactly the order on (time, sequence number), and the heap compares
+/// one number instead of fields.
+fn key(at: SimTime, seq: u64, slot: usize) -> u128 {
+    (u128::from(at.0) << 64) | u128::from(seq << SLOT_BITS) | slot as u128
 }
 
 /// The time half of a key.
@@ -22,18 +35,28 @@ fn time_of(key: u128) -> SimTime {
     SimTime((key >> 64) as u64)
 }
 
+/// The slot bits of a key.
+fn slot_of(key: u128) -> usize {
+    (key as u64 & (MAX_PENDING as u64 - 1)) as usize
+}
+
 /// Pending events ordered by (time, insertion order).
 ///
-/// The heap holds only the 16-byte keys; each event waits in a slab at its
-/// sequence number until it is popped. Every heap operation moves a key a
-/// few levels, and a key is half the size of a key beside its event (which
-/// the key's alignment pads to 32 bytes). The slab keeps every event
-/// scheduled since the queue was last empty (a trial schedules a few
-/// hundred), and starts again from sequence number 0 whenever it drains:
-/// with nothing pending, a fresh numbering orders new events just as well.
+/// The heap holds only the 16-byte keys; each event waits in a slab slot
+/// until it is popped, and a popped event's slot is reused by the next
+/// push, so the slab is as large as the most events ever pending at once,
+/// however long a trial runs. Every heap operation moves a key a few
+/// levels, and a key is half the size of a key beside its event (which the
+/// key's alignment pads to 32 bytes). Sequence numbers start again from 0
+/// whenever the queue drains: with nothing pending, a fresh numbering
+/// orders new events just as well.
 pub struct EventQueue<E> {
     keys: BinaryHeap<Reverse<u128>>,
     events: Vec<Option<E>>,
+    /// Slots whose events have been popped.
+    free: Vec<usize>,
+    /// The next sequence number.
+    seq: u64,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -48,24 +71,46 @@ impl<E> EventQueue<E> {
         EventQueue {
             keys: BinaryHeap::with_capacity(64),
             events: Vec::with_capacity(256),
+            free: Vec::with_capacity(64),
+            seq: 0,
         }
     }
 
     /// Schedules `event` at `at`.
+    ///
+    /// # Panics
+    ///
+    /// With [`MAX_PENDING`] events pending, or after 2⁴⁰ pushes without the
+    /// queue draining: the scenario's work bound (`scenario::work`) keeps a
+    /// trial far below both.
     pub fn push(&mut self, at: SimTime, event: E) {
-        let seq = self.events.len() as u64;
-        self.events.push(Some(event));
-        self.keys.push(Reverse(key(at, seq)));
+        assert!(self.seq < MAX_SEQ, "event sequence numbers exhausted");
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.events[slot] = Some(event);
+                slot
+            }
+            None => {
+                assert!(self.events.len() < MAX_PENDING, "too many pending events");
+                self.events.push(Some(event));
+                self.events.len() - 1
+            }
+        };
+        self.keys.push(Reverse(key(at, self.seq, slot)));
+        self.seq += 1;
     }
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let Reverse(k) = self.keys.pop()?;
-        let event = self.events[k as u64 as usize]
+        let slot = slot_of(k);
+        let event = self.events[slot]
             .take()
             .expect("each key's event is taken once");
         if self.keys.is_empty() {
-            self.events.clear();
+            self.clear();
+        } else {
+            self.free.push(slot);
         }
         Some((time_of(k), event))
     }
@@ -89,6 +134,8 @@ impl<E> EventQueue<E> {
     pub fn clear(&mut self) {
         self.keys.clear();
         self.events.clear();
+        self.free.clear();
+        self.seq = 0;
     }
 }
 
@@ -205,5 +252,55 @@ mod tests {
         let mut m = Recorder { seen: vec![] };
         assert_eq!(run(&mut m, &mut q, SimTime(10)), SimTime(10));
         assert_eq!(m.seen, vec![(5, 3)]);
+    }
+
+    /// A tick that schedules itself again, beside one event far ahead.
+    struct Ticker {
+        ticks: u64,
+    }
+
+    impl Model for Ticker {
+        type Event = u32;
+        fn handle(&mut self, event: u32, ctx: &mut Context<'_, u32>) {
+            if event == 0 {
+                self.ticks += 1;
+                ctx.schedule_in(Duration(10), 0);
+            }
+        }
+    }
+
+    #[test]
+    fn a_queue_that_never_drains_reuses_its_slots() {
+        // A tick every 10 ms for 1,000 s is 100,000 events, with never
+        // more than two pending (the tick and the far event): the slab
+        // holds two slots, not one per event scheduled.
+        let mut q = EventQueue::new();
+        q.push(SimTime::ZERO, 0);
+        q.push(SimTime(u64::MAX), 1);
+        let mut m = Ticker { ticks: 0 };
+        run(&mut m, &mut q, SimTime(1_000_000));
+        assert_eq!(m.ticks, 100_001, "ticks at 0, 10, …, 1,000,000 ms");
+        assert_eq!(q.events.len(), 2);
+        assert_eq!(q.len(), 2);
+    }
+
+    #[test]
+    fn reused_slots_keep_insertion_order_among_ties() {
+        // Slots are handed back in the reverse of their order, but ties
+        // still come out in the order they were pushed.
+        let mut q = EventQueue::new();
+        for e in 0..4 {
+            q.push(SimTime(1), e);
+        }
+        q.push(SimTime(9), 99);
+        for e in 0..4 {
+            assert_eq!(q.pop(), Some((SimTime(1), e)));
+        }
+        for e in 10..14 {
+            q.push(SimTime(5), e);
+        }
+        let order: Vec<u32> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, vec![10, 11, 12, 13, 99]);
+        assert_eq!(q.events.len(), 0, "drained: the slab is emptied");
     }
 }

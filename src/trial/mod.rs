@@ -13,12 +13,14 @@ mod metrics;
 pub mod release;
 mod respond;
 pub mod streams;
+mod trace;
 mod world;
 
 pub use metrics::{Metric, Outcome, PerMetric, PerOutcome, Table, TrialResult, Vocabulary};
 pub use release::{Defect, ReleaseDraw};
 pub use streams::{SideDelays, TrialStreams};
-pub use world::{TraceEvent, World};
+pub use trace::{REPEATED, TraceEvent};
+pub use world::World;
 
 #[cfg(test)]
 mod tests;

@@ -720,7 +720,7 @@ impl World<'_> {
         let share = self.current_route().shares()[1];
         let failed = self.failed_so_far(now);
         if let Some(t) = self.trace.as_mut() {
-            t.push(super::world::TraceEvent {
+            t.push(super::trace::TraceEvent {
                 t_s: now.as_secs_f64(),
                 event,
                 detail,

@@ -2,6 +2,7 @@
 
 use super::metrics::TrialResult;
 use super::release::{ReleaseDraw, baseline_ratio};
+use super::trace::{Trace, TraceEvent};
 use crate::cluster::{self, PodFaults, Workload};
 use crate::detect::{AnalysisRun, BurnAlert};
 use crate::scenario::{Scenario, Strategy};
@@ -55,20 +56,6 @@ pub(super) enum Signal {
     UserReport,
     ProgressDeadline,
     Check(Check),
-}
-
-/// One line of a trace: an event and the state after it.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct TraceEvent {
-    pub t_s: f64,
-    pub event: &'static str,
-    pub detail: String,
-    pub old_pods: u32,
-    pub new_pods: u32,
-    pub old_ready: u32,
-    pub new_ready: u32,
-    pub new_traffic_share: f64,
-    pub failed_requests: f64,
 }
 
 /// An analysis run in progress.
@@ -152,7 +139,7 @@ pub struct World<'s> {
     pub(super) last_status: [u32; 4],
     pub(super) deadline_gen: u32,
     pub(super) deadline_at: Option<SimTime>,
-    pub(super) trace: Option<Vec<TraceEvent>>,
+    pub(super) trace: Option<Trace>,
     /// Tests: take none of the shortcuts that skip work after an event
     /// (controller syncs, route checks, settled measurements), to check
     /// that they change nothing.
@@ -249,12 +236,12 @@ impl<'s> World<'s> {
 
     /// Records a trace of the next runs.
     pub fn enable_trace(&mut self) {
-        self.trace = Some(Vec::new());
+        self.trace = Some(Trace::default());
     }
 
     /// The trace of the last run (empty unless enabled).
     pub fn take_trace(&mut self) -> Vec<TraceEvent> {
-        self.trace.as_mut().map(std::mem::take).unwrap_or_default()
+        self.trace.as_mut().map(Trace::take).unwrap_or_default()
     }
 
     /// Simulates one rollout of `release` and returns its measurements.

@@ -92,8 +92,10 @@ const BAD_FILES: &[(&str, u64, &str, &str)] = &[
     ("preview_replicas_over_replicas", 14, "strategies[0].previewReplicaCount", "expected an integer from 1 to service.replicas (10), found 12"),
     ("probability_over_100", 14, "release.defectProbability", r#"found "120%""#),
     ("progress_deadline_short", 12, "strategies[0].progressDeadlineSeconds", "more than minReadySeconds"),
-    ("replicas_zero", 4, "service.replicas", "expected an integer of at least 1, found 0"),
-    ("revision_history_limit_negative", 12, "strategies[0].revisionHistoryLimit", "expected a non-negative integer, found -1"),
+    ("replicas_over_cluster_limit", 4, "service.replicas", "expected an integer from 1 to 150000 (a Kubernetes cluster's tested limit is 150,000 pods), found 200000"),
+    ("replicas_past_u32", 4, "service.replicas", "expected a non-negative integer of at most 4294967295, found 4294967296"),
+    ("replicas_zero", 4, "service.replicas", "expected an integer from 1 to 150000 (a Kubernetes cluster's tested limit is 150,000 pods), found 0"),
+    ("revision_history_limit_negative", 12, "strategies[0].revisionHistoryLimit", "expected a non-negative integer of at most 4294967295, found -1"),
     ("runs_zero", 13, "monteCarlo.runs", "at least 1, found 0"),
     ("sampling_unknown", 13, "monteCarlo.sampling", r#"expected one of stratified, natural, found "importance""#),
     ("scalar", 2, "", r#"found "just some text""#),
@@ -116,7 +118,9 @@ const BAD_FILES: &[(&str, u64, &str, &str)] = &[
     ("unknown_key", 12, "strategies[0].maxSurg", "unknown key `maxSurg`"),
     ("unknown_pattern", 11, "traffic.pattern", r#"expected one of constant, diurnal, found "weekly""#),
     ("unknown_strategy_type", 12, "strategies[0].type", r#"expected one of Recreate, RollingUpdate, BlueGreen, Canary, found "Rolling""#),
-    ("wrong_type", 4, "service.replicas", r#"expected a non-negative integer, found "ten""#),
+    ("work_bound_checks", 14, "strategies[0]", "could take 11750400 events, beyond the bound of 10000000 per trial: analysis.interval 10s without a count, for up to two monteCarlo.horizon (600d): shorten the horizon or lengthen the interval"),
+    ("work_bound_restarts", 16, "strategies[0]", "could take 576000000 events, beyond the bound of 10000000 per trial: service.replicas 100000 crash-looping pods"),
+    ("wrong_type", 4, "service.replicas", r#"expected a non-negative integer of at most 4294967295, found "ten""#),
 ];
 
 /// Hostile files must be refused quickly.
