@@ -17,7 +17,8 @@ pub enum Error {
     /// run, or an index missing or given twice (exit code 2).
     #[error("{0}")]
     Merge(String),
-    /// Writing an output failed (exit code 1).
+    /// Writing an output failed: a folder that cannot be written, a full
+    /// disk (exit code 2: the user's to fix).
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -33,10 +34,11 @@ pub enum Error {
 }
 
 impl Error {
-    /// 2 for bad input (scenario or arguments), 1 for anything else.
+    /// 2 for bad input (scenario, arguments, an output that cannot be
+    /// written), 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Scenario(_) | Error::Usage(_) | Error::Merge(_) => 2,
+            Error::Scenario(_) | Error::Usage(_) | Error::Merge(_) | Error::Write { .. } => 2,
             _ => 1,
         }
     }

@@ -552,6 +552,7 @@ fn trials_csv_has_one_row_per_trial_and_strategy() {
     assert_eq!(
         dir.listing(),
         [
+            ".deploysim-set",
             "plots",
             "report.html",
             "report.md",
