@@ -82,6 +82,27 @@ impl Strata {
         Some((i + 1) * k / SHARE_UNIT > i * k / SHARE_UNIT)
     }
 
+    /// How many of `shard`'s trials of a run of `runs` carry a bad release,
+    /// when the sampling fixes it. A trial's stratum repeats every 10⁶
+    /// trials (the share's unit), so along the shard's trials, every N-th,
+    /// it repeats every 10⁶ / gcd(N, 10⁶): one period is counted, not
+    /// every trial a (damaged) shard file may claim.
+    pub fn bad_trials(&self, shard: Shard, runs: u64) -> Option<u64> {
+        let Strata::Stratified { .. } = self else {
+            return None;
+        };
+        let n = shard.trials(runs);
+        let count = u128::from(shard.count);
+        let period = (SHARE_UNIT / gcd(count % SHARE_UNIT, SHARE_UNIT)) as u64;
+        let bad_among_first = |m: u64| {
+            let trial = |j: u64| (u128::from(shard.index) + u128::from(j) * count) % SHARE_UNIT;
+            (0..m)
+                .filter(|&j| self.stratum(trial(j) as u64) == Some(true))
+                .count() as u64
+        };
+        Some(n / period * bad_among_first(period.min(n)) + bad_among_first(n % period))
+    }
+
     /// The weight of the bad stratum among all releases, when stratified.
     pub fn bad_weight(&self) -> Option<f64> {
         match *self {
@@ -89,6 +110,11 @@ impl Strata {
             Strata::Natural => None,
         }
     }
+}
+
+/// The greatest common divisor (`gcd(0, b)` is `b`).
+fn gcd(a: u128, b: u128) -> u128 {
+    if a == 0 { b } else { gcd(b % a, a) }
 }
 
 /// The per-strategy streams of trial `trial`: fresh copies for each strategy,
@@ -718,5 +744,34 @@ pub fn summarize_named(
         seed,
         strategies,
         precision: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_trials_counts_each_shards_bad_stratum() {
+        for bad_share in [0.5, 0.3, 0.123457] {
+            let strata = Strata::Stratified {
+                bad_share,
+                bad_weight: 0.1,
+            };
+            for (runs, count) in [(40, 2), (1100, 7), (3_000_001, 1_000_000), (2_000_003, 3)] {
+                for index in [0, count / 2, count - 1] {
+                    let shard = Shard::new(index, count).expect("a shard");
+                    let by_trial = (0..runs)
+                        .filter(|&t| t % count == index && strata.stratum(t) == Some(true))
+                        .count() as u64;
+                    assert_eq!(
+                        strata.bad_trials(shard, runs),
+                        Some(by_trial),
+                        "{bad_share}, shard {shard} of {runs}"
+                    );
+                }
+            }
+        }
+        assert_eq!(Strata::Natural.bad_trials(Shard::WHOLE, 10), None);
     }
 }

@@ -58,6 +58,18 @@ impl Outcome {
             Outcome::DataLoss => "data_loss",
         }
     }
+
+    /// Whether a trial can end so, its release bad (`bad`) or good: a good
+    /// release is neither rolled back as bad nor an incident, a bad one
+    /// neither succeeds nor is rolled back falsely; either may stall or
+    /// lose data.
+    pub fn possible_for(self, bad: bool) -> bool {
+        match self {
+            Outcome::Succeeded | Outcome::FalseRollback => !bad,
+            Outcome::RolledBack | Outcome::Incident => bad,
+            Outcome::Stalled | Outcome::DataLoss => true,
+        }
+    }
 }
 
 /// The measurements of one trial. Times that did not happen are `None`.
@@ -247,6 +259,26 @@ impl Metric {
                 | Metric::PodsWaitedForRoom
                 | Metric::PeakReplicas
         )
+    }
+}
+
+impl Metric {
+    /// Every trial has a value of this metric ([`TrialResult::get`] is
+    /// never `None` for it): all but the four times that may not happen.
+    pub fn in_every_trial(self) -> bool {
+        !matches!(
+            self,
+            Metric::TimeToDetect
+                | Metric::RollbackTime
+                | Metric::TimeToRecover
+                | Metric::DeployDuration
+        )
+    }
+
+    /// Only a trial of a bad release may have a value of this metric: the
+    /// times to detect a defect and to recover from it.
+    pub fn bad_releases_only(self) -> bool {
+        matches!(self, Metric::TimeToDetect | Metric::TimeToRecover)
     }
 }
 

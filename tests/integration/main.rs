@@ -6,6 +6,7 @@ mod fidelity;
 mod grades;
 mod k8s_arithmetic;
 mod manifests;
+mod merge_checks;
 mod patterns;
 mod precision;
 mod properties;

@@ -6,7 +6,7 @@
 
 use deploysim::montecarlo::{self, Plan, TrialRow};
 use deploysim::scenario::{self, Scenario};
-use deploysim::trial::{Outcome, ReleaseDraw, TrialResult, World};
+use deploysim::trial::{Metric, Outcome, ReleaseDraw, TrialResult, World};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -346,6 +346,19 @@ fn check_trial(sc: &Scenario, release: &ReleaseDraw, r: &TrialResult) -> Result<
     }
     if r.bad != release.is_bad() {
         return fail(&format!("`bad` disagrees with the release {release:?}"));
+    }
+    // What `merge` checks a shard's strata against.
+    if !r.outcome.possible_for(r.bad) {
+        return fail("an outcome its release cannot end in");
+    }
+    for m in Metric::ALL {
+        let has = r.get(m).is_some();
+        if m.in_every_trial() && !has {
+            return fail(&format!("no {}", m.name()));
+        }
+        if m.bad_releases_only() && !r.bad && has {
+            return fail(&format!("a good release has {}", m.name()));
+        }
     }
     if r.bad { Ok(()) } else { check_good_trial(r) }
 }
