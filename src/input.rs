@@ -28,11 +28,29 @@ impl std::fmt::Display for ReadError {
     }
 }
 
-/// The text of `path`, if it holds at most `limit` bytes of UTF-8.
+/// The path that stands for standard input.
+pub const STDIN: &str = "-";
+
+/// How `path` is named in messages: `standard input` for [`STDIN`].
+pub fn name(path: &Path) -> String {
+    if path == Path::new(STDIN) {
+        "standard input".to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// The text of `path` (standard input for [`STDIN`]), if it holds at most
+/// `limit` bytes of UTF-8.
 pub fn read_text(path: &Path, limit: usize) -> Result<String, ReadError> {
-    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let reader: Box<dyn Read> = if path == Path::new(STDIN) {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(ReadError::Io)?)
+    };
     let mut bytes = Vec::new();
-    file.take(limit as u64 + 1)
+    reader
+        .take(limit as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(ReadError::Io)?;
     if bytes.len() > limit {

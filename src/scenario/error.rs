@@ -36,7 +36,7 @@ impl ScenarioError {
             line: pos.map(|p| p.0),
             column: pos.map(|p| p.1),
             key_path: key_path.to_owned(),
-            message: message.into(),
+            message: shorten(message.into()),
         }
     }
 
@@ -68,6 +68,34 @@ impl ScenarioError {
     }
 }
 
+/// Words of a message past this many characters are cut.
+const LONGEST_WORD: usize = 80;
+
+/// The message with every word longer than [`LONGEST_WORD`] characters
+/// (a value echoed back, however long it was) cut to its start and its
+/// length: `"99999…" (100000 characters)`.
+fn shorten(message: String) -> String {
+    if message
+        .split(' ')
+        .all(|w| w.chars().count() <= LONGEST_WORD)
+    {
+        return message;
+    }
+    let words: Vec<String> = message
+        .split(' ')
+        .map(|w| {
+            let n = w.chars().count();
+            if n <= LONGEST_WORD {
+                w.to_owned()
+            } else {
+                let start: String = w.chars().take(40).collect();
+                format!("{start}… ({n} characters)")
+            }
+        })
+        .collect();
+    words.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +114,21 @@ mod tests {
         assert_eq!(e.to_string(), "x.yaml:12:5: bad");
         e.line = None;
         assert_eq!(e.to_string(), "x.yaml: bad");
+    }
+
+    #[test]
+    fn a_long_value_in_a_message_is_cut_to_its_start_and_length() {
+        let e = ScenarioError::at(
+            "f.yaml",
+            Some((3, 4)),
+            "a.b",
+            format!("expected x, found {}", "9".repeat(100_000)),
+        );
+        assert_eq!(
+            e.message,
+            format!("expected x, found {}… (100000 characters)", "9".repeat(40))
+        );
+        let short = ScenarioError::at("f.yaml", None, "", "expected x, found 12");
+        assert_eq!(short.message, "expected x, found 12");
     }
 }

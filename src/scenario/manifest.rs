@@ -102,7 +102,7 @@ pub fn parse(text: &str, file: &str) -> Res<Workload> {
         return Err(ScenarioError::at(file, None, "", msg));
     }
     let mut objects = Vec::new();
-    for doc in documents(text, file)? {
+    for doc in documents(&line_breaks(text), file)? {
         if let Some(header) = yaml::read_document::<Spanned<RawHeader>>(&doc, file, OBJECT)? {
             objects.push((doc, header));
         }
@@ -150,6 +150,16 @@ fn documents(text: &str, file: &str) -> Res<Vec<String>> {
     }
     docs.push(current);
     Ok(docs)
+}
+
+/// The text with every line break as `\n`: YAML also breaks lines at a
+/// lone `\r` (old Mac files) and at `\r\n`, and the documents are split
+/// by lines. A break stays one break, so lines keep their numbers.
+fn line_breaks(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\r') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
 /// Whether `line` is the document marker `mark` (alone, or before a space).

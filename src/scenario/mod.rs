@@ -24,16 +24,24 @@ pub use error::ScenarioError;
 pub use model::*;
 pub use strategy_type::{StrategyKey, StrategyKeys, StrategyType};
 
-/// Reads and validates the scenario file at `path`.
+/// Reads and validates the scenario file at `path` (`-`: standard input).
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    parse(&read(path)?, &path.display().to_string())
+    parse(&read(path)?, &crate::input::name(path))
 }
 
-/// The text of a scenario or manifest file, within the size limit
-/// ([`yaml::MAX_FILE_BYTES`]): never more is read, whatever the file is.
+/// The text of a scenario or manifest file (`-`: standard input), within
+/// the size limit ([`yaml::MAX_FILE_BYTES`]): never more is read, whatever
+/// the file is.
 pub fn read(path: &Path) -> Result<String, ScenarioError> {
     crate::input::read_text(path, yaml::MAX_FILE_BYTES)
-        .map_err(|e| ScenarioError::at(&path.display().to_string(), None, "", e.to_string()))
+        .map_err(|e| ScenarioError::at(&crate::input::name(path), None, "", e.to_string()))
+}
+
+/// Reads the text of a Deployment or Rollout manifest as `fromManifest`
+/// does, up to the strategy entry it makes (which a scenario then checks
+/// as one written by hand); `file_name` is used in error messages.
+pub fn read_manifest(text: &str, file_name: &str) -> Result<(), ScenarioError> {
+    manifest::parse(text, file_name).map(|_| ())
 }
 
 /// Parses and validates scenario YAML; `file_name` is used in error messages.

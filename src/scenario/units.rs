@@ -53,7 +53,12 @@ pub fn duration_ms(v: &Scalar) -> Result<f64, String> {
         Scalar::Str(s) => parse_duration(s),
         Scalar::Num(_) => None,
     }
-    .ok_or_else(|| expected(r#"a duration with a unit like "90s", "10m" or "1h30m""#, v))
+    .ok_or_else(|| match v {
+        Scalar::Str(s) if parse_any_duration(s).is_some() => {
+            expected("a duration of at most 100 years (36500d)", v)
+        }
+        _ => expected(r#"a duration with a unit like "90s", "10m" or "1h30m""#, v),
+    })
 }
 
 /// Milliseconds: a plain number is ms, a string is a duration (`80ms`, `1s`).
@@ -114,6 +119,8 @@ pub fn cpu_millis(v: &Scalar) -> Result<u64, String> {
 /// byte rounds up, as Kubernetes does.
 pub fn memory_bytes(v: &Scalar) -> Result<u64, String> {
     match v {
+        // A negative size would round up to 0 below; it is refused.
+        Scalar::Num(x) if *x < 0.0 => None,
         Scalar::Num(x) => Some(*x),
         Scalar::Str(s) => {
             let (number, unit) = MEMORY_SUFFIXES
@@ -147,8 +154,14 @@ pub fn int_or_percent(v: &Scalar) -> Result<IntOrPercent, String> {
     .ok_or_else(|| expected(r#"an integer or a percent like "25%""#, v))
 }
 
-/// Parses `1h30m`-style text into ms; `None` if it is not one.
+/// Parses `1h30m`-style text into ms; `None` if it is not one or is longer
+/// than 100 years.
 fn parse_duration(text: &str) -> Option<f64> {
+    parse_any_duration(text).filter(|&ms| ms <= MAX_DURATION_MS)
+}
+
+/// Parses `1h30m`-style text into ms, however long.
+fn parse_any_duration(text: &str) -> Option<f64> {
     let mut rest = text;
     let mut total = 0.0;
     while !rest.is_empty() {
@@ -161,7 +174,7 @@ fn parse_duration(text: &str) -> Option<f64> {
         total += value * ms;
         rest = &tail[unit.len()..];
     }
-    (!text.is_empty() && total <= MAX_DURATION_MS).then_some(total)
+    (!text.is_empty()).then_some(total)
 }
 
 /// A non-negative integer-valued float as `u64`.

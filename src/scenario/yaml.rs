@@ -24,6 +24,13 @@ use super::error::ScenarioError;
 pub const MAX_FILE_BYTES: usize = 1 << 20;
 /// Deepest nesting accepted; a scenario needs 7 levels.
 const MAX_DEPTH: usize = 32;
+/// Values (nodes) in one file.
+const MAX_NODES: usize = 100_000;
+/// Parser events (a value, a key, the start or end of a list) in one file.
+const MAX_EVENTS: usize = 200_000;
+/// Aliases (`*name`) and anchors (`&name`) in one file.
+const MAX_ALIASES: usize = 1_000;
+const MAX_ANCHORS: usize = 1_000;
 
 /// Parser options: strict booleans (`NO` is not `false`) and tight limits,
 /// so an alias bomb or 10 000 nested `[` is refused in milliseconds.
@@ -40,10 +47,10 @@ fn options(duplicate_keys: DuplicateKeyPolicy) -> Options {
             max_depth: MAX_DEPTH,
             flow_nesting_limit: MAX_DEPTH,
             max_documents: 1,
-            max_nodes: 100_000,
-            max_events: 200_000,
-            max_aliases: 1_000,
-            max_anchors: 1_000,
+            max_nodes: MAX_NODES,
+            max_events: MAX_EVENTS,
+            max_aliases: MAX_ALIASES,
+            max_anchors: MAX_ANCHORS,
         },
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: 10_000,
@@ -186,12 +193,29 @@ fn message(err: &Error, found: Cow<str>) -> String {
             BudgetBreach::Depth { .. } => {
                 format!("{REFUSE}it nests deeper than {MAX_DEPTH} levels")
             }
-            other => format!("{REFUSE}it is too large or too complex ({other:?})"),
+            BudgetBreach::Aliases { .. } => {
+                format!("{REFUSE}it has more than {MAX_ALIASES} aliases (*name)")
+            }
+            BudgetBreach::Anchors { .. } => {
+                format!("{REFUSE}it has more than {MAX_ANCHORS} anchors (&name)")
+            }
+            BudgetBreach::Nodes { .. } => {
+                format!("{REFUSE}it has more than {MAX_NODES} values")
+            }
+            BudgetBreach::Events { .. } => {
+                format!("{REFUSE}it has more than {MAX_EVENTS} YAML events (values, keys, lists)")
+            }
+            _ => format!("{REFUSE}it is too large or too complex for a scenario"),
         },
         _ => {
             let msg = UserMessageFormatter.format_message(err);
             if msg.contains("recursion limit") {
                 format!("{REFUSE}it nests deeper than {MAX_DEPTH} levels")
+            } else if msg.contains("externally tagged enum") {
+                format!(
+                    "expected the name of one kind, as a word or as the one key of a mapping \
+                     (like {{ diurnal: {{ peakToTrough: 3 }} }}), found {found}"
+                )
             } else {
                 format!("invalid YAML: {msg}")
             }
@@ -319,7 +343,16 @@ fn locate<'a>(root: &'a Spanned<Node>, at: Location, missing: Option<&str>) -> O
         .rev()
         .find(|(_, key, _)| key.is_some_and(same));
     let by_value = || entries.iter().rev().find(|(_, _, v)| same(&v.referenced));
-    let (path, _, value) = by_key.or_else(by_value)?;
+    // Inside a value (past the `{` of an empty mapping): the last value
+    // that starts before the error.
+    let before = |l: &Location| (l.line(), l.column()) < (at.line(), at.column());
+    let around = || {
+        entries
+            .iter()
+            .rev()
+            .find(|(_, _, v)| v.referenced.line() > 0 && before(&v.referenced))
+    };
+    let (path, _, value) = by_key.or_else(by_value).or_else(around)?;
     Some(Hit {
         path: path.clone(),
         node: &value.value,

@@ -371,3 +371,112 @@ fn out_mistakes_are_refused_with_exit_2_and_nothing_written() {
     assert_eq!(fs::read_to_string(&file).expect("kept"), "x");
     assert_eq!(beside(dir.path()), vec!["a-file".to_owned()]);
 }
+
+#[test]
+fn manifests_with_old_mac_or_windows_line_breaks_read_as_with_unix_ones() {
+    // A lone CR breaks a line in YAML; a manifest so written was split into
+    // documents by `\n` only, and read as "several documents".
+    let shipped = deploysim::scenario::load(std::path::Path::new(
+        "scenarios/checkout-api-manifests.yaml",
+    ))
+    .expect("shipped");
+    for (name, brk) in [("cr", "\r"), ("crlf", "\r\n")] {
+        let dir = Scratch::new(&format!("line-breaks-{name}"));
+        fs::create_dir_all(dir.path().join("k8s")).expect("scratch");
+        for entry in fs::read_dir("scenarios/k8s").expect("k8s") {
+            let path = entry.expect("entry").path();
+            let text = fs::read_to_string(&path)
+                .expect("manifest")
+                .replace('\n', brk);
+            fs::write(
+                dir.path().join("k8s").join(path.file_name().expect("name")),
+                text,
+            )
+            .expect("write");
+        }
+        let scenario = dir.path().join("checkout-api-manifests.yaml");
+        fs::copy("scenarios/checkout-api-manifests.yaml", &scenario).expect("copy");
+        let read = deploysim::scenario::load(&scenario).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(read.strategies, shipped.strategies, "{name}");
+    }
+}
+
+#[test]
+fn a_scenario_can_come_from_standard_input_and_a_pipe_is_read_once() {
+    // `-` read a file named "-"; `sweep /dev/stdin` read the pipe twice and
+    // found it empty the second time.
+    let text = fs::read_to_string("scenarios/internal-api.yaml").expect("shipped");
+    let piped = |args: &[&str]| {
+        Command::cargo_bin("deploysim")
+            .expect("binary built")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .write_stdin(text.clone())
+            .timeout(Duration::from_secs(60))
+            .output()
+            .expect("runs")
+    };
+    let file = deploysim(&[
+        "run",
+        "scenarios/internal-api.yaml",
+        "--runs",
+        "30",
+        "--format",
+        "json",
+    ]);
+    for args in [
+        &["run", "-", "--runs", "30", "--format", "json"][..],
+        &["run", "/dev/stdin", "--runs", "30", "--format", "json"][..],
+    ] {
+        let out = piped(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.stdout, file.stdout, "{args:?}");
+    }
+    let sweep = piped(&[
+        "sweep",
+        "/dev/stdin",
+        "--set",
+        "service.replicas=3,4",
+        "--runs",
+        "20",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        sweep.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sweep.stderr)
+    );
+    let bad = Command::cargo_bin("deploysim")
+        .expect("binary built")
+        .args(["validate", "-"])
+        .write_stdin("service: 3\n")
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("standard input:1:10: service: expected a mapping")
+    );
+}
+
+#[test]
+fn a_thread_count_past_1024_is_refused_before_any_thread_starts() {
+    // 100,000 threads were spawned for 20 s before any work.
+    refused_within(
+        &[
+            "run",
+            "scenarios/internal-api.yaml",
+            "--runs",
+            "10",
+            "--threads",
+            "100000",
+        ],
+        "--threads must be at most 1024, found 100000",
+        Duration::from_secs(5),
+    );
+}
