@@ -342,9 +342,16 @@ pub fn read(path: &Path) -> Result<Loaded, Error> {
     } else {
         path.to_path_buf()
     };
+    let text = crate::input::read_text(&path, MAX_FILE_BYTES)
+        .map_err(|e| Error::Merge(format!("{}: {e}", path.display())))?;
+    parse(&text, &path)
+}
+
+/// Reads the text of a shard file (from `path`, for messages): checks its
+/// format and version.
+pub fn parse(text: &str, path: &Path) -> Result<Loaded, Error> {
     let bad = |why: String| Error::Merge(format!("{}: {why}", path.display()));
-    let text = crate::input::read_text(&path, MAX_FILE_BYTES).map_err(|e| bad(e.to_string()))?;
-    let head: serde_json::Value = serde_json::from_str(&text)
+    let head: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| bad(format!("not a {FORMAT} file (invalid JSON: {e})")))?;
     if head.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
         return Err(bad(format!(
@@ -359,7 +366,10 @@ pub fn read(path: &Path) -> Result<Loaded, Error> {
     }
     let file: ShardFile =
         serde_json::from_value(head).map_err(|e| bad(format!("damaged shard file: {e}")))?;
-    Ok(Loaded { path, file })
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        file,
+    })
 }
 
 /// Merged shards: the whole run's summary for each point.

@@ -7,6 +7,7 @@ mod grades;
 mod k8s_arithmetic;
 mod manifests;
 mod merge_checks;
+mod mutation;
 mod patterns;
 mod precision;
 mod properties;
