@@ -187,9 +187,13 @@ fn check_owned(dir: &Path) -> Result<(), Error> {
     };
     let mut found = Vec::new();
     files_under(dir, Path::new(""), &mut found).map_err(read)?;
-    let foreign = found
-        .iter()
-        .find(|f| f.as_str() != SET_FILE && !listed.contains(f));
+    let ours = |f: &String| {
+        f.as_str() == SET_FILE
+            || listed.contains(f)
+            || (listed.is_empty() && written_before_sets(f))
+            || stale_partial(f)
+    };
+    let foreign = found.iter().find(|f| !ours(f));
     match foreign {
         None => Ok(()),
         Some(f) => Err(Error::Usage(format!(
@@ -199,6 +203,37 @@ fn check_owned(dir: &Path) -> Result<(), Error> {
             dir.display()
         ))),
     }
+}
+
+/// The files a deploysim without output sets wrote (no [`SET_FILE`]): a
+/// folder of them is taken as an earlier set, so an upgrade does not refuse
+/// the folder a team always wrote to.
+fn written_before_sets(f: &str) -> bool {
+    const NAMES: [&str; 9] = [
+        "summary.json",
+        "summary.csv",
+        "trials.csv",
+        "report.md",
+        "report.html",
+        "shard.json",
+        "trace.json",
+        "sweep.json",
+        "sweep.csv",
+    ];
+    NAMES.contains(&f)
+        || f.strip_prefix("plots/")
+            .is_some_and(|p| !p.contains('/') && (p.ends_with(".svg") || p.ends_with(".png")))
+}
+
+/// A temporary file that an earlier deploysim (which renamed files one by
+/// one) left when it was killed: `.trials.csv.partial-PID`. It goes with
+/// the old set.
+fn stale_partial(f: &str) -> bool {
+    let name = f.rsplit('/').next().unwrap_or(f);
+    name.starts_with('.')
+        && name
+            .rsplit_once(".partial-")
+            .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The files under `root/rel`, as paths relative to `root` with `/`.
@@ -418,6 +453,34 @@ mod tests {
             fs::read_to_string(dir.join("notes.txt")).expect("kept"),
             "mine"
         );
+        fs::remove_dir_all(root).expect("clean");
+    }
+
+    #[test]
+    fn a_folder_an_older_deploysim_wrote_is_taken_as_a_set() {
+        // No .deploysim-set: its files are deploysim's names, and a partial
+        // file a killed run left; all go, and the new set comes in.
+        let root = scratch("older");
+        let dir = root.join("out");
+        fs::create_dir_all(dir.join("plots")).expect("dir");
+        for f in [
+            "summary.json",
+            "report.md",
+            "plots/cost.svg",
+            ".trials.csv.partial-4242",
+        ] {
+            fs::write(dir.join(f), "old").expect("write");
+        }
+        set(&dir, &[("summary.json", "new")]).expect("replaced");
+        assert_eq!(
+            listing(&dir),
+            vec![SET_FILE.to_owned(), "summary.json".into()]
+        );
+        // Without the set file, a name deploysim never writes is refused.
+        fs::remove_file(dir.join(SET_FILE)).expect("rm");
+        fs::create_dir_all(dir.join("plots")).expect("dir");
+        fs::write(dir.join("plots/notes.txt"), "mine").expect("write");
+        assert!(OutputDir::new(&dir).is_err());
         fs::remove_dir_all(root).expect("clean");
     }
 
