@@ -65,7 +65,11 @@ pub fn run(opts: &RunOptions, stdout: &mut dyn Write) -> Result<(), Error> {
     let sc = scenario::load(&opts.scenario)?;
     let job = job(&sc, opts)?;
     let pool = thread_pool(opts.threads)?;
-    let mut out = opts.out.as_deref().map(OutputDir::new).transpose()?;
+    let mut out = opts
+        .out
+        .as_deref()
+        .map(|d| OutputDir::new(d, "run"))
+        .transpose()?;
     let shard = opts.shard.unwrap_or(Shard::WHOLE);
     let bar = progress_bar(
         shard.trials(job.plan.runs) * job.plan.strategies.len() as u64,
@@ -438,7 +442,11 @@ pub fn merge(opts: &MergeOptions, stdout: &mut dyn Write) -> Result<(), Error> {
     let trials = shard::trials_files(&loaded);
     let merged = shard::merge(loaded)?;
     let trials = trials?;
-    let mut out = opts.out.as_deref().map(OutputDir::new).transpose()?;
+    let mut out = opts
+        .out
+        .as_deref()
+        .map(|d| OutputDir::new(d, "merge"))
+        .transpose()?;
     match merged.kind {
         Kind::Run => {
             let point = &merged.points[0];
@@ -516,7 +524,11 @@ pub fn sweep(sweep_opts: &SweepOptions, stdout: &mut dyn Write) -> Result<(), Er
             .unzip()
     });
     bar.finish_and_clear();
-    let mut out = opts.out.as_deref().map(OutputDir::new).transpose()?;
+    let mut out = opts
+        .out
+        .as_deref()
+        .map(|d| OutputDir::new(d, "sweep"))
+        .transpose()?;
     if let Some(shard) = opts.shard
         && let Some(dir) = out.take()
     {
@@ -745,7 +757,7 @@ pub fn trace(opts: &TraceOptions, stdout: &mut dyn Write) -> Result<(), Error> {
     let mut json = serde_json::to_string_pretty(&t).map_err(anyhow::Error::from)?;
     json.push('\n');
     if let Some(dir) = &opts.out {
-        let mut dir = OutputDir::new(dir)?;
+        let mut dir = OutputDir::new(dir, "trace")?;
         dir.add("trace.json", json.as_bytes())?;
         add_figures(&mut dir, &[report::plots::timeline(&t)?])?;
         dir.commit()?;

@@ -24,9 +24,13 @@ use std::sync::{Mutex, Once};
 
 use crate::error::Error;
 
-/// The file in every output set that names its files, one a line, in the
-/// order they were written.
+/// The file in every output set that names the command that wrote it
+/// (`# deploysim run`) and then its files, one a line, in the order they
+/// were written.
 pub const SET_FILE: &str = ".deploysim-set";
+
+/// The start of the set file's first line, before the command.
+const WRITTEN_BY: &str = "# deploysim ";
 
 /// The staging folders of this process not yet committed or removed, for
 /// the signal handler.
@@ -36,6 +40,8 @@ static STAGING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 pub struct OutputDir {
     /// The target folder.
     dir: PathBuf,
+    /// The command writing the set (`run`, `trace`, …).
+    command: &'static str,
     /// The fresh folder the set is written into.
     staging: PathBuf,
     /// The files written so far, relative to the folder.
@@ -43,16 +49,17 @@ pub struct OutputDir {
 }
 
 impl OutputDir {
-    /// Prepares an output set for `dir`: refuses a target that is not a
-    /// folder or holds files that are not a set of deploysim's, removes
-    /// staging folders that dead runs left beside it, and makes its own.
-    pub fn new(dir: &Path) -> Result<Self, Error> {
+    /// Prepares the output set of `command` (`run`, `trace`, …) for `dir`:
+    /// refuses a target that is not a folder, holds files that are not a
+    /// set of deploysim's, or holds another command's set; removes staging
+    /// folders that dead runs left beside it, and makes its own.
+    pub fn new(dir: &Path, command: &'static str) -> Result<Self, Error> {
         let (parent, name) = place(dir)?;
         fs::create_dir_all(&parent).map_err(|source| Error::Write {
             path: parent.clone(),
             source,
         })?;
-        check_owned(dir)?;
+        check_owned(dir, command)?;
         remove_stale(&parent, &name);
         let staging = parent.join(format!(".{name}.deploysim-new-{}", std::process::id()));
         let _ = fs::remove_dir_all(&staging);
@@ -64,6 +71,7 @@ impl OutputDir {
         lock(&STAGING).push(staging.clone());
         Ok(OutputDir {
             dir: dir.to_path_buf(),
+            command,
             staging,
             files: Vec::new(),
         })
@@ -105,7 +113,8 @@ impl OutputDir {
     /// Names the set and puts it in the target's place in one step.
     /// Returns the final paths of its files.
     pub fn commit(self) -> Result<Vec<PathBuf>, Error> {
-        let listing: String = self.files.iter().map(|f| format!("{f}\n")).collect();
+        let mut listing = format!("{WRITTEN_BY}{}\n", self.command);
+        listing.extend(self.files.iter().map(|f| format!("{f}\n")));
         let set = self.staging.join(SET_FILE);
         fs::write(&set, listing).map_err(|source| Error::Write {
             path: self.dir.join(SET_FILE),
@@ -159,8 +168,8 @@ fn place(dir: &Path) -> Result<(PathBuf, String), Error> {
 }
 
 /// Refuses a target that is a file, or a folder holding anything but an
-/// earlier output set (and nothing at all is fine).
-fn check_owned(dir: &Path) -> Result<(), Error> {
+/// earlier output set of `command` (and nothing at all is fine).
+fn check_owned(dir: &Path, command: &str) -> Result<(), Error> {
     let meta = match fs::metadata(dir) {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -177,10 +186,24 @@ fn check_owned(dir: &Path) -> Result<(), Error> {
             dir.display()
         )));
     }
-    let listed: Vec<String> = match fs::read_to_string(dir.join(SET_FILE)) {
-        Ok(text) => text.lines().map(str::to_owned).collect(),
-        Err(_) => Vec::new(),
-    };
+    let set = fs::read_to_string(dir.join(SET_FILE)).unwrap_or_default();
+    if let Some(other) = set
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix(WRITTEN_BY))
+        .filter(|&other| other != command)
+    {
+        return Err(Error::Usage(format!(
+            "--out {}: the folder holds the outputs of `deploysim {other}`, which those of \
+             `deploysim {command}` would replace; give another folder",
+            dir.display()
+        )));
+    }
+    let listed: Vec<String> = set
+        .lines()
+        .filter(|l| !l.starts_with(WRITTEN_BY))
+        .map(str::to_owned)
+        .collect();
     let read = |e: io::Error| Error::Write {
         path: dir.to_path_buf(),
         source: e,
@@ -384,7 +407,7 @@ mod tests {
     }
 
     fn set(dir: &Path, files: &[(&str, &str)]) -> Result<Vec<PathBuf>, Error> {
-        let mut out = OutputDir::new(dir)?;
+        let mut out = OutputDir::new(dir, "run")?;
         for (name, text) in files {
             out.add(name, text.as_bytes())?;
         }
@@ -409,7 +432,14 @@ mod tests {
         assert_eq!(fs::read_to_string(dir.join("a.txt")).expect("a"), "2");
         assert_eq!(
             fs::read_to_string(dir.join(SET_FILE)).expect("set"),
-            "a.txt\n"
+            "# deploysim run\na.txt\n"
+        );
+        // Another command's set is not replaced.
+        let e = OutputDir::new(&dir, "trace").err().expect("refused");
+        assert!(
+            e.to_string()
+                .contains("holds the outputs of `deploysim run`"),
+            "{e}"
         );
         assert_eq!(
             fs::read_dir(&root).expect("root").count(),
@@ -425,7 +455,7 @@ mod tests {
         let dir = root.join("out");
         set(&dir, &[("a.txt", "1")]).expect("first");
         {
-            let mut out = OutputDir::new(&dir).expect("second");
+            let mut out = OutputDir::new(&dir, "run").expect("second");
             out.add("a.txt", b"2").expect("add");
         } // dropped without a commit
         assert_eq!(fs::read_to_string(dir.join("a.txt")).expect("a"), "1");
@@ -439,12 +469,12 @@ mod tests {
         let dir = root.join("out");
         fs::create_dir_all(&dir).expect("dir");
         fs::write(dir.join("notes.txt"), "mine").expect("write");
-        let e = OutputDir::new(&dir).err().expect("refused");
+        let e = OutputDir::new(&dir, "run").err().expect("refused");
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("the folder holds notes.txt"), "{e}");
         let file = root.join("file");
         fs::write(&file, "x").expect("write");
-        let e = OutputDir::new(&file).err().expect("refused");
+        let e = OutputDir::new(&file, "run").err().expect("refused");
         assert!(
             e.to_string().contains("expected a folder, found a file"),
             "{e}"
@@ -480,7 +510,7 @@ mod tests {
         fs::remove_file(dir.join(SET_FILE)).expect("rm");
         fs::create_dir_all(dir.join("plots")).expect("dir");
         fs::write(dir.join("plots/notes.txt"), "mine").expect("write");
-        assert!(OutputDir::new(&dir).is_err());
+        assert!(OutputDir::new(&dir, "run").is_err());
         fs::remove_dir_all(root).expect("clean");
     }
 
